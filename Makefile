@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The two commands: 'make run' (build and boot a guest that shows the
+# subsystem at work) and 'make check' (every test).  See README.md.
+
+BUILD ?= $(CURDIR)/.build
+H := $(CURDIR)/harness
+BASE = $(BUILD)/base/linux-source-6.12
+OUT = $(BUILD)/out
+SHARED ?= $(CURDIR)/../shared
+# Time limits of a boot (seconds) under TCG with the debug kernel.
+TEST_LIMIT ?= 1500
+LOCKDEP_LIMIT ?= 600
+
+.PHONY: all run check shell deps base kernel initramfs boot-test \
+	boot-lockdep lint report clean
+
+all: kernel initramfs
+
+deps:
+	@$(H)/install-deps.sh
+
+base: deps
+	@python3 $(H)/prepare.py base $(BUILD)
+
+kernel: base
+	@$(H)/build-kernel.sh $(BUILD)
+
+initramfs: kernel
+	@$(H)/build-initramfs.sh $(BUILD)
+
+report: base
+	@python3 $(H)/prepare.py report $(BUILD)
+
+run: initramfs
+	@$(H)/boot.sh $(BUILD) demo $(OUT)/demo 600 quiet kunit.enable=0
+	@grep -q 'HARNESS-END fence-demo rc=0' $(OUT)/demo/user.log && \
+		echo "run: the demonstration completed" || \
+		{ echo "run: the demonstration FAILED" >&2; exit 1; }
+
+shell: initramfs
+	@$(H)/boot.sh $(BUILD) shell $(OUT)/shell 86400 kunit.enable=0
+
+boot-test: initramfs
+	@rm -rf $(OUT)/test
+	@$(H)/boot.sh $(BUILD) test $(OUT)/test $(TEST_LIMIT)
+
+boot-lockdep: initramfs
+	@rm -rf $(OUT)/lockdep
+	@$(H)/boot.sh $(BUILD) lockdep $(OUT)/lockdep $(LOCKDEP_LIMIT) \
+		'kunit.filter_glob=dma-fence-lockdep*'
+
+lint: kernel
+	@$(H)/lint.sh $(BUILD) $(SHARED)
+
+check: lint boot-test boot-lockdep report
+	@echo "== verdict =="
+	@rc=0; \
+	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/test test || rc=1; \
+	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/lockdep lockdep || rc=1; \
+	python3 $(H)/check-log.py sum $(OUT)/lint $(OUT)/test $(OUT)/lockdep || rc=1; \
+	exit $$rc
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot the guest kernel under QEMU, capture both serial ports, enforce a
+# hard timeout.  The kernel log goes to OUT/console.log, the harness's
+# userspace results to OUT/user.log.
+# usage: harness/boot.sh BUILD MODE OUT [TIMEOUT_S] [extra kernel args...]
+# ACCEL=kvm uses KVM (only where it really works); default is TCG.
+set -eu
+build=$(cd "$1" && pwd)
+mode=$2
+out=$3
+limit=${4:-900}
+shift 4 2>/dev/null || shift $#
+mkdir -p "$out"
+accel=${ACCEL:-tcg}
+[ "$accel" = tcg ] && accel="tcg,thread=multi"
+mem=${GUEST_MEM:-2048}
+cmdline="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 \
+oops=panic no_hash_pointers trace_event=dma_fence:* harness_mode=$mode $*"
+serial=(-serial "file:$out/console.log" -serial "file:$out/user.log")
+if [ "$mode" = shell ] || [ "$mode" = demo ]; then
+	# The person watching sees the console; results still go to user.log.
+	serial=(-serial mon:stdio -serial "file:$out/user.log")
+fi
+echo "boot: $mode guest (QEMU $accel, 2 vCPUs, ${mem} MiB, limit ${limit} s)"
+start=$(date +%s)
+rc=0
+timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
+	-machine q35 -cpu max -smp 2 -m "$mem" -accel "$accel" \
+	-kernel "$build/linux/arch/x86/boot/bzImage" \
+	-initrd "$build/initramfs.cpio.gz" -append "$cmdline" \
+	-display none -monitor none -no-reboot "${serial[@]}" || rc=$?
+echo "boot: $mode guest finished in $(( $(date +%s) - start )) s (qemu rc=$rc)"
+[ $rc -eq 124 ] && echo "boot: TIMEOUT after $limit s" >&2
+exit 0

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build the guest's initramfs: static busybox, our init, statically linked
+# test programs (ours and upstream's peer kselftests) and the test modules.
+# usage: harness/build-initramfs.sh BUILD
+set -euo pipefail
+build=$(cd "$1" && pwd)
+h=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$h")
+tree=$build/linux
+root=$build/initramfs
+hdr=$build/usr
+echo "initramfs: installing uapi headers"
+flock "$build/lock" "$h/kmake" "$build" -s headers_install INSTALL_HDR_PATH="$hdr" >/dev/null
+rm -rf "$root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,demo,lib/modules}
+cp /bin/busybox "$root/bin/busybox"
+cp "$h/guest/init" "$root/init"
+chmod +x "$root/init"
+cc="gcc -static -O2 -Wall -Wextra -Werror -pthread -I$hdr/include"
+sel=$tree/tools/testing/selftests
+echo "initramfs: building test programs"
+# Our kselftests.
+for src in "$repo"/tools/testing/selftests/dma-buf/*.c; do
+	[ -e "$src" ] || continue
+	$cc -I"$sel" -o "$root/tests/$(basename "$src" .c)" "$src"
+done
+# Upstream's sync kselftest cases as peer tests (sources from the base
+# tree), driven by our runner (see harness/peer/sync-peer.c for why).
+s=$sel/sync
+gcc -static -O2 -pthread -I"$hdr/include" -I"$s" -o "$root/tests/sync-peer" \
+	"$h"/peer/sync-peer.c "$s"/sync.c "$s"/sync_alloc.c "$s"/sync_fence.c \
+	"$s"/sync_merge.c "$s"/sync_wait.c "$s"/sync_stress_parallelism.c \
+	"$s"/sync_stress_consumer.c "$s"/sync_stress_merge.c
+# Demonstration programs of make run.
+for src in "$h"/demo/*.c; do
+	[ -e "$src" ] || continue
+	$cc -o "$root/demo/$(basename "$src" .c)" "$src"
+done
+find "$tree/drivers/dma-buf" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs.cpio.gz"
+echo "initramfs: $(ls "$root/tests" | wc -w) test programs, $(ls "$root/lib/modules" | wc -w) modules, $(du -k "$build/initramfs.cpio.gz" | cut -f1) KiB"

@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Lay the repository over the build tree, configure (when the fragments
+# changed) and build the guest kernel.  Holds BUILD/lock throughout, as
+# harness/devmake does, so that two makes never share the tree.
+# usage: harness/build-kernel.sh BUILD
+set -eu
+build=$(cd "$1" && pwd)
+h=$(cd "$(dirname "$0")" && pwd)
+tree=$build/linux
+exec 9>"$build/lock"
+flock 9
+python3 "$h/prepare.py" tree "$build"
+frags="$h/config/guest.config $h/config/debug.config"
+stamp=$(cat $frags | sha1sum | cut -c1-40)
+if [ ! -f "$tree/.config" ] || [ "$(cat "$tree/.dmabuf-config" 2>/dev/null)" != "$stamp" ]; then
+	echo "build: configuring (tinyconfig + $(echo $frags | sed "s|$h/||g"))"
+	"$h/kmake" "$build" -s tinyconfig >/dev/null
+	(cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m -Q .config $frags >/dev/null)
+	"$h/kmake" "$build" -s olddefconfig >/dev/null
+	# Every option the fragments ask for must have survived olddefconfig.
+	bad=0
+	for f in $frags; do
+		grep -E '^CONFIG_[A-Z0-9_]+=' "$f" | while IFS= read -r line; do
+			opt=${line%%=*}
+			val=${line#*=}
+			if [ "$val" = n ]; then
+				if grep -q "^$opt=" "$tree/.config"; then echo "$line"; fi
+			elif ! grep -qx "$line" "$tree/.config"; then
+				echo "$line"
+			fi
+		done
+	done > "$build/config-mismatch"
+	if [ -s "$build/config-mismatch" ]; then
+		echo "build: these fragment options did not survive olddefconfig:" >&2
+		cat "$build/config-mismatch" >&2
+		exit 1
+	fi
+	echo "$stamp" > "$tree/.dmabuf-config"
+fi
+echo "build: compiling the kernel (from scratch about 6-8 min with an empty ccache; incremental: seconds)"
+start=$(date +%s)
+log=$build/build.log
+"$h/kmake" "$build" bzImage modules > "$log" 2>&1 &
+pid=$!
+while kill -0 $pid 2>/dev/null; do
+	sleep 20
+	kill -0 $pid 2>/dev/null || break
+	echo "build: ... $(( $(date +%s) - start )) s, $(grep -c '^  CC' "$log") files compiled so far"
+done
+if ! wait $pid; then
+	grep -E 'error|Error|warning:' "$log" | head -40 >&2
+	echo "build: FAILED (full log: $log)" >&2
+	exit 1
+fi
+grep -E 'warning:' "$log" | head -20 || true
+echo "build: kernel ready in $(( $(date +%s) - start )) s"

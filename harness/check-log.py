@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Judge one guest boot from its logs, or sum up several.
+
+usage: check-log.py boot BUILD OUTDIR MODE    (MODE: test or lockdep)
+       check-log.py sum OUTDIR...
+
+A boot passes when it reached the end of its init script, every test in it
+passed and the kernel log holds no report of any debug facility: WARNING,
+BUG, Oops, lockdep, KASAN, UBSAN, kmemleak, debugobjects, list corruption,
+hung tasks.  The lockdep boot passes only if lockdep did report the
+expected dma-fence dependency cycle and nothing else went wrong.
+
+Each boot writes OUTDIR/result (passed failed skipped).  'sum' adds them up
+and prints the closing 'N passed, N failed, N skipped' line.
+"""
+import os
+import re
+import subprocess
+import sys
+
+REPORTS = re.compile(
+    r"WARNING:|BUG:|Oops|general protection fault|Kernel panic|"
+    r"UBSAN:|BUG: KASAN|INFO: (possible|task|trying|lockdep)|"
+    r"DEBUG_LOCKS_WARN_ON|ODEBUG:|list_(add|del) corruption|"
+    r"suspected memory leak|unreferenced object|rcu: INFO|"
+    r"Call Trace:|stack-protector|segfault at")
+LOCKDEP_CYCLE = "possible circular locking dependency detected"
+PEER_SELFTESTS = ("dma_fence", "dma_fence_chain", "dma_fence_unwrap",
+                  "dma_resv")
+TAP = re.compile(r"^(not ok|ok) \d+ (.*)$")
+
+
+class Verdict:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.problems = []
+
+    def bad(self, what):
+        self.problems.append(what)
+        self.failed += 1
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def kernel_reports(console):
+    out = []
+    for line in console.splitlines():
+        if REPORTS.search(line):
+            out.append(line.strip())
+    return out
+
+
+def kunit(build, out, v, console):
+    if "KTAP version" not in console and "TAP version" not in console:
+        v.bad("no KUnit output in the kernel log")
+        return
+    # Built-in suites print a KTAP document at boot, and so does each test
+    # module when it is loaded.  A boot whose built-in run was filtered
+    # down to nothing ("1..0") is judged by the module's document.
+    lines = console.splitlines()
+    heads = [i for i, line in enumerate(lines)
+             if re.match(r"^(\[[ \d.]+\] )?K?TAP version \d+$", line)]
+    start = heads[0] if heads else 0
+    for i in heads:
+        if i + 1 < len(lines) and not lines[i + 1].endswith("1..0"):
+            start = i
+            break
+    ktap = os.path.abspath(os.path.join(out, "ktap.log"))
+    with open(ktap, "w") as f:
+        f.write("\n".join(lines[start:]) + "\n")
+    kunit_py = os.path.join(build, "linux/tools/testing/kunit/kunit.py")
+    r = subprocess.run([sys.executable, kunit_py, "parse", ktap],
+                       capture_output=True, text=True)
+    with open(os.path.join(out, "kunit.txt"), "w") as f:
+        f.write(r.stdout + r.stderr)
+    m = re.search(r"Ran (\d+) tests?: (.*)", r.stdout)
+    counts = dict((k, int(n)) for k, n in re.findall(
+        r"(passed|failed|skipped|crashed|errors): (\d+)",
+        m.group(2) if m else ""))
+    v.passed += counts.get("passed", 0)
+    v.skipped += counts.get("skipped", 0)
+    bad = counts.get("failed", 0) + counts.get("crashed", 0) + \
+        counts.get("errors", 0)
+    v.failed += bad
+    print("  kunit: %s" % (m.group(0) if m else "no summary"))
+    if not m:
+        v.bad("KUnit results could not be parsed (see %s/kunit.txt)" % out)
+    elif r.returncode or bad:
+        v.problems.append("KUnit failures (see %s/kunit.txt)" % out)
+        for line in r.stdout.splitlines():
+            if "[FAILED]" in line or "[CRASHED]" in line:
+                print("    " + line.strip())
+
+
+def peer_selftests(user, console, v):
+    m = re.search(r"HARNESS-MODULE dmabuf_selftests rc=(\d+)", user)
+    ran = re.findall(r"dma-buf: Running (\S+)", console)
+    missing = [s for s in PEER_SELFTESTS if s not in ran]
+    n = len([r for r in ran if "/" in r])
+    print("  upstream dmabuf_selftests: %d subtests in %d groups, rc=%s" % (
+        n, len(PEER_SELFTESTS) - len(missing), m.group(1) if m else "?"))
+    if not m or m.group(1) != "0" or missing or "failed with error" in console:
+        v.bad("upstream dmabuf_selftests failed (missing: %s)" %
+              ", ".join(missing))
+    else:
+        v.passed += n
+
+
+def kselftests(user, v):
+    blocks = re.findall(r"HARNESS-BEGIN (\S+)\n(.*?)HARNESS-END \1 rc=(\d+)",
+                        user, re.S)
+    if not blocks:
+        v.bad("no kselftest ran")
+    for name, body, rc in blocks:
+        p = f = s = 0
+        for line in body.splitlines():
+            t = TAP.match(line)
+            if not t:
+                continue
+            if "# SKIP" in t.group(2):
+                s += 1
+            elif t.group(1) == "ok":
+                p += 1
+            else:
+                f += 1
+                print("    not ok: %s: %s" % (name, t.group(2)))
+        print("  kselftest %s: %d passed, %d failed, %d skipped, rc=%s" % (
+            name, p, f, s, rc))
+        v.passed += p
+        v.skipped += s
+        v.failed += f
+        if rc not in ("0", "4") or p + f + s == 0:
+            v.problems.append("kselftest %s rc=%s" % (name, rc))
+            if f == 0:
+                v.failed += 1
+
+
+def boot(build, out, mode):
+    console = read(os.path.join(out, "console.log"))
+    user = read(os.path.join(out, "user.log"))
+    v = Verdict()
+    print("== %s boot (%s) ==" % (mode, out))
+    if "HARNESS-DONE" not in user:
+        v.bad("the guest did not finish (hang, timeout or crash); "
+              "last kernel lines:\n    " +
+              "\n    ".join(console.splitlines()[-15:]))
+    reports = kernel_reports(console)
+    if mode == "lockdep":
+        if LOCKDEP_CYCLE in console and "dma_fence_map" in console:
+            print("  lockdep reported the dma_fence_map cycle, as it must")
+            v.passed += 1
+            # The splat itself is expected; anything besides it is not.
+            reports = [r for r in reports if not re.search(
+                r"WARNING: possible circular|Call Trace:|INFO: lockdep", r)]
+        else:
+            v.bad("lockdep did NOT report the dma_fence_map cycle")
+        if "HARNESS-MODULE dma-fence-lockdep-test rc=0" not in user:
+            v.bad("the lockdep splat module did not load cleanly")
+        kunit(build, out, v, console)
+    else:
+        kunit(build, out, v, console)
+        peer_selftests(user, console, v)
+        kselftests(user, v)
+        m = re.search(r"HARNESS-KMEMLEAK leaks=(\d+)", user)
+        if not m:
+            v.bad("no kmemleak scan result")
+        elif m.group(1) != "0":
+            v.bad("kmemleak: %s leaks (see %s/user.log)" % (m.group(1), out))
+    if reports:
+        v.bad("kernel reports in the log:\n    " +
+              "\n    ".join(reports[:30]))
+    for p in v.problems:
+        print("  FAIL: " + p)
+    print("  %s boot: %d passed, %d failed, %d skipped" % (
+        mode, v.passed, v.failed, v.skipped))
+    with open(os.path.join(out, "result"), "w") as f:
+        f.write("%d %d %d\n" % (v.passed, v.failed, v.skipped))
+    return 1 if v.problems or v.failed else 0
+
+
+def total(dirs):
+    p = f = s = 0
+    for d in dirs:
+        r = read(os.path.join(d, "result")).split()
+        if len(r) != 3:
+            print("no result for %s" % d)
+            f += 1
+            continue
+        p, f, s = p + int(r[0]), f + int(r[1]), s + int(r[2])
+    print("%d passed, %d failed, %d skipped" % (p, f, s))
+    return 1 if f else 0
+
+
+def main():
+    a = sys.argv[1:]
+    if len(a) == 4 and a[0] == "boot":
+        sys.exit(boot(a[1], a[2], a[3]))
+    if len(a) >= 2 and a[0] == "sum":
+        sys.exit(total(a[1:]))
+    sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Static checks of the files this project owns: clean-room text check
+# against the base tree, checkpatch --strict, kernel-doc, sparse (C=2) and
+# W=1 compiler warnings.  Writes OUT/lint/result like a boot does.
+# usage: harness/lint.sh BUILD SHARED
+set -u
+build=$(cd "$1" && pwd)
+shared=$2
+h=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$h")
+base=$build/base/linux-source-6.12
+out=$build/out/lint
+rm -rf "$out"
+mkdir -p "$out"
+pass=0
+fail=0
+check() {
+	local name=$1 log=$out/$2
+	if [ -s "$log" ]; then
+		echo "lint: $name: FAILED"
+		sed 's/^/    /' "$log" | head -40
+		fail=$((fail + 1))
+	else
+		echo "lint: $name: clean"
+		pass=$((pass + 1))
+	fi
+}
+cd "$repo"
+mapfile -t src < <(git ls-files -co --exclude-standard -- \
+	'drivers/*.c' 'drivers/*.h' 'include/*.h' 'tools/*.c' 'tools/*.h' \
+	'harness/*.c')
+mapfile -t kern < <(printf '%s\n' "${src[@]}" | grep -E '^(drivers|include)/')
+echo "lint: ${#src[@]} C files of ours"
+
+if [ -x "$shared/tools/cleanroom-check" ]; then
+	"$shared/tools/cleanroom-check" "$base" "$repo" > "$out/cleanroom.raw" 2>&1
+	[ $? -eq 0 ] || cp "$out/cleanroom.raw" "$out/cleanroom"
+	check "cleanroom-check against the base tree" cleanroom
+else
+	echo "lint: cleanroom-check: FAILED (not found at $shared/tools)"
+	fail=$((fail + 1))
+fi
+
+# Exceptions: for-each macros must name their loop variables more than once
+# (MACRO_ARG_REUSE); userspace programs cannot use the kernel's attribute
+# macros (PREFER_DEFINED_ATTRIBUTE_MACRO).
+cp="$base/scripts/checkpatch.pl --strict --no-tree --terse --show-types"
+cp="$cp --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,MACRO_ARG_REUSE"
+mapfile -t user < <(printf '%s\n' "${src[@]}" | grep -Ev '^(drivers|include)/')
+{
+	$cp -f "${kern[@]}"
+	$cp --ignore PREFER_DEFINED_ATTRIBUTE_MACRO -f "${user[@]}"
+} 2>&1 | grep -E '(ERROR|WARNING|CHECK):' > "$out/checkpatch"
+check "checkpatch --strict" checkpatch
+
+"$base/scripts/kernel-doc" -none "${kern[@]}" > "$out/kernel-doc" 2>&1
+# Every ':doc:' section our documentation pulls in must exist.
+for rst in Documentation/driver-api/*.rst; do
+	awk '/^\.\. kernel-doc::/ { f = $3 } /^   :doc:/ { sub(/^   :doc: /, ""); print f "|" $0 }' "$rst" |
+	while IFS='|' read -r file doc; do
+		n=$("$base/scripts/kernel-doc" -rst -function "$doc" "$build/linux/$file" 2>/dev/null | grep -c .)
+		[ "$n" -gt 0 ] || echo "$rst: no DOC section '$doc' in $file"
+	done
+done >> "$out/kernel-doc"
+check "kernel-doc (and DOC sections used by the .rst files)" kernel-doc
+
+# sparse over every source file of drivers/dma-buf, then only what is ours
+# is judged; compiler warnings (the tree builds with W=1) likewise.
+flock "$build/lock" "$h/kmake" "$build" C=2 drivers/dma-buf/ > "$out/sparse.raw" 2>&1
+printf '%s\n' "${kern[@]}" > "$out/ours"
+grep -E '^(drivers|include)/[^:]+:[0-9]+:[0-9]+: (warning|error)' \
+	"$out/sparse.raw" "$build/build.log" 2>/dev/null |
+	sed 's/^[^:]*://' | grep -F -f "$out/ours" | sort -u > "$out/warnings"
+check "sparse (C=2) and W=1 warnings" warnings
+
+echo "$pass 0 0" > "$out/result"
+[ $fail -eq 0 ] || echo "$pass $fail 0" > "$out/result"
+echo "lint: $pass passed, $fail failed"
+exit 0
