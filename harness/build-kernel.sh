@@ -11,26 +11,27 @@ tree=$build/linux
 exec 9>"$build/lock"
 flock 9
 python3 "$h/prepare.py" tree "$build"
-frags="$h/config/guest.config $h/config/debug.config"
+# EXTRA_FRAGMENT (a path) is merged last, for experiments such as
+# measuring the guest without KASAN (harness/config/no-kasan.config).
+frags="$h/config/guest.config $h/config/debug.config ${EXTRA_FRAGMENT:-}"
 stamp=$(cat $frags | sha1sum | cut -c1-40)
 if [ ! -f "$tree/.config" ] || [ "$(cat "$tree/.dmabuf-config" 2>/dev/null)" != "$stamp" ]; then
 	echo "build: configuring (tinyconfig + $(echo $frags | sed "s|$h/||g"))"
 	"$h/kmake" "$build" -s tinyconfig >/dev/null
 	(cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m -Q .config $frags >/dev/null)
 	"$h/kmake" "$build" -s olddefconfig >/dev/null
-	# Every option the fragments ask for must have survived olddefconfig.
-	bad=0
-	for f in $frags; do
-		grep -E '^CONFIG_[A-Z0-9_]+=' "$f" | while IFS= read -r line; do
+	# Every option the fragments ask for (the last fragment naming an
+	# option wins) must have survived olddefconfig.
+	cat $frags | grep -E '^CONFIG_[A-Z0-9_]+=' |
+		awk -F= '{ v[$1] = $0 } END { for (k in v) print v[k] }' |
+		while IFS= read -r line; do
 			opt=${line%%=*}
-			val=${line#*=}
-			if [ "$val" = n ]; then
+			if [ "${line#*=}" = n ]; then
 				if grep -q "^$opt=" "$tree/.config"; then echo "$line"; fi
 			elif ! grep -qx "$line" "$tree/.config"; then
 				echo "$line"
 			fi
-		done
-	done > "$build/config-mismatch"
+		done > "$build/config-mismatch"
 	if [ -s "$build/config-mismatch" ]; then
 		echo "build: these fragment options did not survive olddefconfig:" >&2
 		cat "$build/config-mismatch" >&2
