@@ -58,45 +58,53 @@ def kernel_reports(console):
 
 
 def kunit(build, out, v, console):
-    if "KTAP version" not in console and "TAP version" not in console:
-        v.bad("no KUnit output in the kernel log")
-        return
     # Built-in suites print a KTAP document at boot, and so does each test
-    # module when it is loaded.  A boot whose built-in run was filtered
-    # down to nothing ("1..0") is judged by the module's document.
+    # module when it is loaded.  Each document is parsed on its own; one
+    # whose built-in run was filtered down to nothing ("1..0") is skipped.
     lines = console.splitlines()
     heads = [i for i, line in enumerate(lines)
              if re.match(r"^(\[[ \d.]+\] )?K?TAP version \d+$", line)]
-    start = heads[0] if heads else 0
-    for i in heads:
-        if i + 1 < len(lines) and not lines[i + 1].endswith("1..0"):
-            start = i
-            break
-    ktap = os.path.abspath(os.path.join(out, "ktap.log"))
-    with open(ktap, "w") as f:
-        f.write("\n".join(lines[start:]) + "\n")
+    docs = [(i, j) for i, j in zip(heads, heads[1:] + [len(lines)])
+            if i + 1 < len(lines) and not lines[i + 1].endswith("1..0")]
     kunit_py = os.path.join(build, "linux/tools/testing/kunit/kunit.py")
-    r = subprocess.run([sys.executable, kunit_py, "parse", ktap],
-                       capture_output=True, text=True)
-    with open(os.path.join(out, "kunit.txt"), "w") as f:
-        f.write(r.stdout + r.stderr)
-    m = re.search(r"Ran (\d+) tests?: (.*)", r.stdout)
-    counts = dict((k, int(n)) for k, n in re.findall(
-        r"(passed|failed|skipped|crashed|errors): (\d+)",
-        m.group(2) if m else ""))
+    counts = {}
+    summaries = []
+    failed_run = False
+    report = open(os.path.join(out, "kunit.txt"), "w")
+    for n, (i, j) in enumerate(docs):
+        ktap = os.path.abspath(os.path.join(out, "ktap-%d.log" % n))
+        with open(ktap, "w") as f:
+            f.write("\n".join(lines[i:j]) + "\n")
+        r = subprocess.run([sys.executable, kunit_py, "parse", ktap],
+                           capture_output=True, text=True)
+        report.write(r.stdout + r.stderr)
+        m = re.search(r"Ran (\d+) tests?: (.*)", r.stdout)
+        if not m:
+            failed_run = True
+            continue
+        summaries.append(m.group(0))
+        for k, c in re.findall(
+                r"(passed|failed|skipped|crashed|errors): (\d+)", m.group(2)):
+            counts[k] = counts.get(k, 0) + int(c)
+        if r.returncode:
+            failed_run = True
+        for line in r.stdout.splitlines():
+            if "[FAILED]" in line or "[CRASHED]" in line:
+                print("    " + line.strip())
+    report.close()
     v.passed += counts.get("passed", 0)
     v.skipped += counts.get("skipped", 0)
     bad = counts.get("failed", 0) + counts.get("crashed", 0) + \
         counts.get("errors", 0)
     v.failed += bad
-    print("  kunit: %s" % (m.group(0) if m else "no summary"))
-    if not m:
+    for sm in summaries:
+        print("  kunit: " + sm)
+    if not docs:
+        v.bad("no KUnit results in the kernel log")
+    elif failed_run and not bad:
         v.bad("KUnit results could not be parsed (see %s/kunit.txt)" % out)
-    elif r.returncode or bad:
+    elif bad:
         v.problems.append("KUnit failures (see %s/kunit.txt)" % out)
-        for line in r.stdout.splitlines():
-            if "[FAILED]" in line or "[CRASHED]" in line:
-                print("    " + line.strip())
 
 
 def peer_selftests(user, console, v):
@@ -167,6 +175,9 @@ def boot(build, out, mode):
     else:
         kunit(build, out, v, console)
         peer_selftests(user, console, v)
+        for name, rc in re.findall(r"HARNESS-MODULE (\S+) rc=(\d+)", user):
+            if rc != "0":
+                v.bad("module %s failed to load (rc=%s)" % (name, rc))
         kselftests(user, v)
         m = re.search(r"HARNESS-KMEMLEAK leaks=(\d+)", user)
         if not m:
