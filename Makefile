@@ -10,9 +10,10 @@ SHARED ?= $(CURDIR)/../shared
 # Time limits of a boot (seconds) under TCG with the debug kernel.
 TEST_LIMIT ?= 1500
 LOCKDEP_LIMIT ?= 600
+DRM_LIMIT ?= 900
 
 .PHONY: all run check shell deps base kernel initramfs boot-test \
-	boot-lockdep lint report clean
+	boot-lockdep boot-drm lint report clean
 
 all: kernel initramfs
 
@@ -49,15 +50,22 @@ boot-lockdep: initramfs
 	@$(H)/boot.sh $(BUILD) lockdep $(OUT)/lockdep $(LOCKDEP_LIMIT) \
 		'kunit.filter_glob=dma-fence-lockdep*'
 
+boot-drm: initramfs
+	@rm -rf $(OUT)/drm
+	@$(H)/boot.sh $(BUILD) drm $(OUT)/drm $(DRM_LIMIT) \
+		'kunit.filter_glob=[dt][rt]m*'   # drm_* and ttm_* suites only
+
 lint: kernel
 	@$(H)/lint.sh $(BUILD) $(SHARED)
 
-check: lint boot-test boot-lockdep report
+check: lint boot-test boot-lockdep boot-drm report
 	@echo "== verdict =="
 	@rc=0; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/test test || rc=1; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/lockdep lockdep || rc=1; \
-	python3 $(H)/check-log.py sum $(OUT)/lint $(OUT)/test $(OUT)/lockdep || rc=1; \
+	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/drm drm || rc=1; \
+	python3 $(H)/check-log.py sum $(OUT)/lint $(OUT)/test $(OUT)/lockdep \
+		$(OUT)/drm || rc=1; \
 	exit $$rc
 
 clean:

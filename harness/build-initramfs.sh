@@ -37,6 +37,9 @@ for src in "$h"/demo/*.c; do
 	[ -e "$src" ] || continue
 	$cc -o "$root/demo/$(basename "$src" .c)" "$src"
 done
-find "$tree/drivers/dma-buf" -name '*.ko' -exec cp {} "$root/lib/modules/" \;
+# Every module, with modules.dep, so that the guest's modprobe resolves
+# dependencies (the DRM test modules need their helper modules).
+flock "$build/lock" "$h/kmake" "$build" -s modules_install \
+	INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 >/dev/null
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs.cpio.gz"
-echo "initramfs: $(ls "$root/tests" | wc -w) test programs, $(ls "$root/lib/modules" | wc -w) modules, $(du -k "$build/initramfs.cpio.gz" | cut -f1) KiB"
+echo "initramfs: $(ls "$root/tests" | wc -w) test programs, $(find "$root/lib/modules" -name '*.ko' | wc -l) modules, $(du -k "$build/initramfs.cpio.gz" | cut -f1) KiB"

@@ -38,6 +38,12 @@ OWNED = [
 # Upstream's own selftests: never committed here, copied from the base and
 # run against our implementation.
 PEER_TESTS = ("selftest.c", "selftest.h", "selftests.h")
+# Upstream sources compiled next to ours for comparison, copied from the
+# base into the build tree at prepare time (base path -> tree path).
+BASE_COPIES = {
+    "drivers/dma-buf/dma-resv.c":
+        "drivers/dma-buf/tests/upstream-dma-resv.c",
+}
 PARTIAL = {
     "include/linux/dma-mapping.h": "dma_*_sgtable*() wrappers",
     "include/linux/scatterlist.h": "for_each_sgtable_*() wrappers",
@@ -134,6 +140,10 @@ def cmd_tree(build):
     for rel in new:
         if put(os.path.join(REPO, rel), os.path.join(tree, rel)):
             changed.append(rel)
+    for src, dst in BASE_COPIES.items():
+        if put(os.path.join(base, src), os.path.join(tree, dst)):
+            changed.append(dst + " (from base " + src + ")")
+    new = new + sorted(BASE_COPIES.values())
     with open(man + ".tmp", "w") as f:
         f.write("\n".join(new) + "\n")
     os.replace(man + ".tmp", man)
