@@ -55,6 +55,16 @@ mapfile -t user < <(printf '%s\n' "${src[@]}" | grep -Ev '^(drivers|include)/')
 check "checkpatch --strict" checkpatch
 
 "$base/scripts/kernel-doc" -none "${kern[@]}" > "$out/kernel-doc" 2>&1
+# Every exported function of ours has kernel-doc, and every exported
+# variable at least a comment right above its definition.
+for f in $(printf '%s\n' "${kern[@]}" | grep '\.c$'); do
+	for sym in $(grep -oP 'EXPORT_SYMBOL(_GPL)?(_NS)?\(\K\w+' "$f"); do
+		grep -qE "^ \* $sym(\(\))? - " "$f" include/linux/*.h && continue
+		grep -B1 -E "^[a-z].*\b$sym\b( =|\[| *$)" "$f" | head -1 |
+			grep -qE '^ \*/' && continue
+		echo "$f: exported $sym has no kernel-doc"
+	done
+done >> "$out/kernel-doc"
 # Every ':doc:' section our documentation pulls in must exist.
 for rst in Documentation/driver-api/*.rst; do
 	awk '/^\.\. kernel-doc::/ { f = $3 } /^   :doc:/ { sub(/^   :doc: /, ""); print f "|" $0 }' "$rst" |

@@ -292,6 +292,10 @@ static void array_set_deadline(struct dma_fence *fence, ktime_t deadline)
 		dma_fence_set_deadline(array->fences[i], deadline);
 }
 
+/*
+ * The operations of every fence array. Exported because
+ * dma_fence_is_array() in the header recognises arrays by this address.
+ */
 const struct dma_fence_ops dma_fence_array_ops = {
 	.get_driver_name = array_driver_name,
 	.get_timeline_name = array_timeline_name,

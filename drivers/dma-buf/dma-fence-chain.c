@@ -394,6 +394,11 @@ static void chain_set_deadline(struct dma_fence *fence, ktime_t deadline)
 				       deadline);
 }
 
+/*
+ * The operations of every chain node. Exported because
+ * dma_fence_is_chain() in the header recognises nodes by this address;
+ * chain seqnos are 64-bit points on a timeline.
+ */
 const struct dma_fence_ops dma_fence_chain_ops = {
 	.use_64bit_seqno = true,
 	.get_driver_name = chain_driver_name,
