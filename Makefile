@@ -11,9 +11,10 @@ SHARED ?= $(CURDIR)/../shared
 TEST_LIMIT ?= 1500
 LOCKDEP_LIMIT ?= 600
 DRM_LIMIT ?= 900
+BOUNCE_LIMIT ?= 600
 
-.PHONY: all run check shell deps base kernel initramfs boot-test \
-	boot-lockdep boot-drm lint report clean
+.PHONY: all run check shell deps base kernel initramfs boot-test boot-bounce \
+	boot-lockdep boot-lockdep-access boot-drm lint report clean
 
 all: kernel initramfs
 
@@ -50,22 +51,37 @@ boot-lockdep: initramfs
 	@$(H)/boot.sh $(BUILD) lockdep $(OUT)/lockdep $(LOCKDEP_LIMIT) \
 		'kunit.filter_glob=dma-fence-lockdep*'
 
+boot-lockdep-access: initramfs
+	@rm -rf $(OUT)/lockdep-access
+	@$(H)/boot.sh $(BUILD) lockdep $(OUT)/lockdep-access $(LOCKDEP_LIMIT) \
+		lockdep_module=dma-buf-access-lockdep-test \
+		'kunit.filter_glob=dma-buf-access-lockdep*'
+
 boot-drm: initramfs
 	@rm -rf $(OUT)/drm
 	@$(H)/boot.sh $(BUILD) drm $(OUT)/drm $(DRM_LIMIT) \
 		'kunit.filter_glob=[dt][rt]m*'   # drm_* and ttm_* suites only
 
+boot-bounce: initramfs
+	@rm -rf $(OUT)/bounce
+	@$(H)/boot.sh $(BUILD) bounce $(OUT)/bounce $(BOUNCE_LIMIT) \
+		swiotlb=force 'kunit.filter_glob=dma-buf-bounce*'
+
 lint: kernel
 	@$(H)/lint.sh $(BUILD) $(SHARED)
 
-check: lint boot-test boot-lockdep boot-drm report
+check: lint boot-test boot-lockdep boot-lockdep-access boot-drm boot-bounce \
+	report
 	@echo "== verdict =="
 	@rc=0; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/test test || rc=1; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/lockdep lockdep || rc=1; \
+	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/lockdep-access \
+		lockdep-access || rc=1; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/drm drm || rc=1; \
+	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/bounce bounce || rc=1; \
 	python3 $(H)/check-log.py sum $(OUT)/lint $(OUT)/test $(OUT)/lockdep \
-		$(OUT)/drm || rc=1; \
+		$(OUT)/lockdep-access $(OUT)/drm $(OUT)/bounce || rc=1; \
 	exit $$rc
 
 clean:

@@ -44,6 +44,13 @@ BASE_COPIES = {
     "drivers/dma-buf/dma-resv.c":
         "drivers/dma-buf/tests/upstream-dma-resv.c",
 }
+# Why an upstream file of the owned set is still in use.
+NOTES = {
+    "drivers/dma-buf/sync_file.c":
+        "our dma-buf core's EXPORT/IMPORT_SYNC_FILE use it until issue 5",
+    "include/linux/sync_file.h":
+        "our dma-buf core's EXPORT/IMPORT_SYNC_FILE use it until issue 5",
+}
 PARTIAL = {
     "include/linux/dma-mapping.h": "dma_*_sgtable*() wrappers",
     "include/linux/scatterlist.h": "for_each_sgtable_*() wrappers",
@@ -188,7 +195,8 @@ def cmd_report(build):
     print("still from upstream 6.12 base (%d):" % (
         len(upstream) + len(PARTIAL)))
     for r in upstream:
-        print("  upstream  " + r)
+        note = NOTES.get(r)
+        print("  upstream  " + r + (" [%s]" % note if note else ""))
     for r, what in PARTIAL.items():
         print("  upstream  %s [%s]" % (r, what))
     print("upstream peer tests, run against ours (%d):" % len(peers))

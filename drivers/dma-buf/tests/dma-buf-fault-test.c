@@ -16,6 +16,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "dmabuf-helpers.h"
 #include "fence-helpers.h"
 
 /**
@@ -66,6 +67,13 @@
  * while it holds a reservation lock, and it takes care of whatever the
  * call under test handed out before asserting anything about the call.
  *
+ * The cases of the dma-buf core sweep export, attach (with the pin and
+ * the cached mapping a static importer of a dynamic exporter gets),
+ * map (with the DMA-only copy of CONFIG_DMABUF_DEBUG) and vmap, using
+ * the test exporter of dmabuf-helpers.h: each refused allocation must
+ * end in -ENOMEM with the exporter's callbacks balanced, no table or
+ * pin left, and no reference to the buffer or the module gained.
+ *
  * A typical case::
  *
  *	obj = managed_resv(test);
@@ -103,6 +111,12 @@
 
 /* Most values of n that a sweep tries before it gives up. */
 #define SWEEP_MAX		32
+
+/*
+ * The same for the dma-buf core, whose export goes through the VFS (inode,
+ * dentry, file) and sysfs, each with its own allocations.
+ */
+#define DMABUF_SWEEP_MAX	400
 
 KUNIT_DEFINE_ACTION_WRAPPER(put_fence_action, dma_fence_put,
 			    struct dma_fence *);
@@ -744,6 +758,168 @@ static void chain_alloc_enomem_returns_null(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, node);
 }
 
+/* dma-buf core */
+
+/**
+ * struct sweep - state of a sweep over the allocations of one call
+ * @nth: the attempt to fail next
+ * @left: what fault_disarm() returned after the latest try
+ * @refused: tries in which the call failed
+ * @complete: the latest try made fewer than @nth attempts
+ */
+struct sweep {
+	unsigned int nth;
+	unsigned int left;
+	unsigned int refused;
+	bool complete;
+};
+
+/* Start a sweep at the first attempt. */
+static void sweep_start(struct sweep *sw)
+{
+	memset(sw, 0, sizeof(*sw));
+	sw->nth = 1;
+}
+
+/* Is there a next try? Not once a try got through, nor past the budget. */
+static bool sweep_more(const struct sweep *sw)
+{
+	return !sw->complete && sw->nth <= DMABUF_SWEEP_MAX;
+}
+
+/*
+ * Judge one try of a sweep from the countdown it left and the call's
+ * result @err (0 for success). Returns true when the call succeeded.
+ */
+static bool sweep_note(struct kunit *test, struct sweep *sw, int err)
+{
+	if (sw->left) {
+		sw->complete = true;
+		KUNIT_EXPECT_EQ_MSG(test, err, 0, "untouched call failed");
+	} else if (err) {
+		sw->refused++;
+		KUNIT_EXPECT_EQ_MSG(test, err, -ENOMEM, "attempt %u", sw->nth);
+	}
+	return !err;
+}
+
+/* The end of a sweep: it got through, and refused something on the way. */
+static void sweep_done(struct kunit *test, const struct sweep *sw)
+{
+	KUNIT_EXPECT_TRUE_MSG(test, sw->complete,
+			      "still allocating after %u tries",
+			      DMABUF_SWEEP_MAX);
+	KUNIT_EXPECT_GE(test, sw->refused, 1);
+	kunit_info(test, "%u attempts, %u of them fatal to the call\n",
+		   sw->nth - 1 - sw->left, sw->refused);
+}
+
+static void export_enomem_at_every_allocation(struct kunit *test)
+{
+	struct texp *t = texp_alloc(test, TEXP_STATIC, 1);
+	int mod_refs = module_refcount(THIS_MODULE);
+	struct dma_buf_export_info info = {};
+	struct dma_buf *dmabuf;
+	struct sweep sw;
+	int releases = 0;
+
+	texp_export_info(t, &info);
+	for (sweep_start(&sw); sweep_more(&sw); sw.nth++) {
+		fault_arm(sw.nth);
+		dmabuf = dma_buf_export(&info);
+		sw.left = fault_disarm();
+		if (sweep_note(test, &sw, PTR_ERR_OR_ZERO(dmabuf))) {
+			t->dmabuf = dmabuf;
+			texp_put(t);
+			releases++;
+			t->dmabuf = NULL;
+			t->put_done = false;
+		}
+		/* A failed export leaves no buffer to release. */
+		flush_delayed_fput();
+		KUNIT_EXPECT_EQ(test, atomic_read(&t->release_calls), releases);
+		KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), mod_refs);
+	}
+	sweep_done(test, &sw);
+}
+
+/* The exporter's side of a failed or undone attachment is balanced. */
+static void expect_attach_undone(struct kunit *test, struct texp *t)
+{
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->attach_calls),
+			atomic_read(&t->detach_calls));
+	KUNIT_EXPECT_TRUE(test, list_empty(&t->dmabuf->attachments));
+	texp_expect_idle(test, t);
+}
+
+static void attach_enomem_at_every_allocation(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_DYNAMIC, 2);
+	struct device *dev = kunit_dma_device(test, "imp");
+	struct dma_buf_attachment *at;
+	struct sweep sw;
+
+	for (sweep_start(&sw); sweep_more(&sw); sw.nth++) {
+		fault_arm(sw.nth);
+		at = dma_buf_attach(t->dmabuf, dev);
+		sw.left = fault_disarm();
+		if (sweep_note(test, &sw, PTR_ERR_OR_ZERO(at))) {
+			KUNIT_EXPECT_TRUE(test, at->core_pinned);
+			dma_buf_detach(t->dmabuf, at);
+		}
+		expect_attach_undone(test, t);
+	}
+	sweep_done(test, &sw);
+	KUNIT_EXPECT_EQ(test, file_count(t->dmabuf->file), 1);
+}
+
+static void map_enomem_at_every_allocation(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_STATIC, 3);
+	struct timp *imp = timp_attach(test, t, "imp", NULL);
+	struct sg_table *sgt;
+	struct sweep sw;
+
+	for (sweep_start(&sw); sweep_more(&sw); sw.nth++) {
+		fault_arm(sw.nth);
+		sgt = dma_buf_map_attachment_unlocked(imp->attach,
+						      DMA_BIDIRECTIONAL);
+		sw.left = fault_disarm();
+		if (sweep_note(test, &sw, PTR_ERR_OR_ZERO(sgt)))
+			timp_unmap(imp, sgt, DMA_BIDIRECTIONAL);
+		texp_expect_idle(test, t);
+	}
+	sweep_done(test, &sw);
+	timp_detach(imp);
+	expect_attach_undone(test, t);
+}
+
+static void vmap_enomem_at_every_allocation(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_STATIC, 2);
+	struct iosys_map map;
+	struct sweep sw;
+	int ret;
+
+	for (sweep_start(&sw); sweep_more(&sw); sw.nth++) {
+		fault_arm(sw.nth);
+		ret = dma_buf_vmap_unlocked(t->dmabuf, &map);
+		sw.left = fault_disarm();
+		if (sweep_note(test, &sw, ret)) {
+			KUNIT_EXPECT_EQ(test, t->dmabuf->vmapping_counter, 1);
+			dma_buf_vunmap_unlocked(t->dmabuf, &map);
+		} else {
+			KUNIT_EXPECT_TRUE(test, iosys_map_is_null(&map));
+		}
+		KUNIT_EXPECT_EQ(test, t->dmabuf->vmapping_counter, 0);
+		KUNIT_EXPECT_TRUE(test,
+				  iosys_map_is_null(&t->dmabuf->vmap_ptr));
+	}
+	sweep_done(test, &sw);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->vmap_calls),
+			atomic_read(&t->vunmap_calls) + sw.refused);
+}
+
 static struct kunit_case dma_buf_fault_cases[] = {
 	KUNIT_CASE(failslab_refuses_the_armed_allocation),
 	KUNIT_CASE(reserve_enomem_keeps_every_fence),
@@ -757,6 +933,10 @@ static struct kunit_case dma_buf_fault_cases[] = {
 	KUNIT_CASE(unwrap_merge_of_signalled_enomem_on_stub),
 	KUNIT_CASE(private_stub_enomem_returns_null),
 	KUNIT_CASE(chain_alloc_enomem_returns_null),
+	KUNIT_CASE(export_enomem_at_every_allocation),
+	KUNIT_CASE(attach_enomem_at_every_allocation),
+	KUNIT_CASE(map_enomem_at_every_allocation),
+	KUNIT_CASE(vmap_enomem_at_every_allocation),
 	{}
 };
 
@@ -767,5 +947,6 @@ static struct kunit_suite dma_buf_fault_suite = {
 
 kunit_test_suite(dma_buf_fault_suite);
 
+MODULE_IMPORT_NS(DMA_BUF);
 MODULE_DESCRIPTION("KUnit tests of dma-buf allocation failure paths");
 MODULE_LICENSE("GPL");

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Private to the dma-buf core: what its files share with each other.
+ */
+
+#ifndef __DMA_BUF_INTERNAL_H
+#define __DMA_BUF_INTERNAL_H
+
+#include <linux/dma-buf.h>
+#include <linux/rcupdate.h>
+
+/**
+ * struct dma_buf_mapping - one live mapping of an attachment
+ * @node: Entry in &dma_buf_attachment.mappings; added and removed under
+ *	the reservation lock, walked under it or under RCU.
+ * @rcu: Frees the record after RCU readers are done with it.
+ * @exp_sgt: The table the exporter's map_dma_buf returned.
+ * @imp_sgt: The table the importer holds: @exp_sgt, or @copy when
+ *	CONFIG_DMABUF_DEBUG hides the pages from importers.
+ * @copy: The DMA-only copy handed out under CONFIG_DMABUF_DEBUG.
+ * @dir: Direction the mapping was made with.
+ * @need_sync: The importer's device needs explicit synchronisation of
+ *	this mapping (bounce buffers or caches that do not snoop); decided
+ *	once, when the mapping is made.
+ * @core_pinned: The core pinned the buffer for this mapping and unpins
+ *	it at unmap.
+ */
+struct dma_buf_mapping {
+	struct list_head node;
+	struct rcu_head rcu;
+	struct sg_table *exp_sgt;
+	struct sg_table *imp_sgt;
+	struct sg_table copy;
+	enum dma_data_direction dir;
+	bool need_sync;
+	bool core_pinned;
+};
+
+struct dma_buf_mapping *dma_buf_find_mapping(struct dma_buf_attachment *attach,
+					     struct sg_table *sgt);
+
+#endif /* __DMA_BUF_INTERNAL_H */
