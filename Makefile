@@ -6,7 +6,11 @@ BUILD ?= $(CURDIR)/.build
 H := $(CURDIR)/harness
 BASE = $(BUILD)/base/linux-source-6.12
 OUT = $(BUILD)/out
-SHARED ?= $(CURDIR)/../shared
+# The project's shared tools (cleanroom-check): next to the repository, or
+# where this machine kind keeps them when the clone lives elsewhere.
+SHARED ?= $(firstword $(wildcard $(CURDIR)/../shared/tools/cleanroom-check \
+	    /work/shared/tools/cleanroom-check))
+SHARED := $(if $(SHARED),$(patsubst %/tools/cleanroom-check,%,$(SHARED)),$(CURDIR)/../shared)
 # Time limits of a boot (seconds) under TCG with the debug kernel.
 TEST_LIMIT ?= 1500
 LOCKDEP_LIMIT ?= 600
@@ -36,6 +40,7 @@ report: base
 run: initramfs
 	@$(H)/boot.sh $(BUILD) demo $(OUT)/demo 600 quiet kunit.enable=0
 	@grep -q 'HARNESS-END fence-demo rc=0' $(OUT)/demo/user.log && \
+		grep -q 'HARNESS-END dmabuf-demo rc=0' $(OUT)/demo/user.log && \
 		echo "run: the demonstration completed" || \
 		{ echo "run: the demonstration FAILED" >&2; exit 1; }
 
