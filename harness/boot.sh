@@ -5,6 +5,7 @@
 # userspace results to OUT/user.log.
 # usage: harness/boot.sh BUILD MODE OUT [TIMEOUT_S] [extra kernel args...]
 # ACCEL=kvm uses KVM (only where it really works); default is TCG.
+# SMP sets the number of vCPUs (default 2).
 set -eu
 build=$(cd "$1" && pwd)
 mode=$2
@@ -15,18 +16,20 @@ mkdir -p "$out"
 accel=${ACCEL:-tcg}
 [ "$accel" = tcg ] && accel="tcg,thread=multi"
 mem=${GUEST_MEM:-2048}
+smp=${SMP:-2}
 cmdline="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 \
 oops=panic no_hash_pointers trace_event=dma_fence:* harness_mode=$mode $*"
 serial=(-serial "file:$out/console.log" -serial "file:$out/user.log")
-if [ "$mode" = shell ] || [ "$mode" = demo ]; then
+if [ "$mode" = shell ] || { [ "$mode" = demo ] && [ -z "${TO_FILE:-}" ]; }; then
 	# The person watching sees the console; results still go to user.log.
+	# TO_FILE=1 keeps a demo's console in OUT/console.log (make check).
 	serial=(-serial mon:stdio -serial "file:$out/user.log")
 fi
-echo "boot: $mode guest (QEMU $accel, 2 vCPUs, ${mem} MiB, limit ${limit} s)"
+echo "boot: $mode guest (QEMU $accel, $smp vCPUs, ${mem} MiB, limit ${limit} s)"
 start=$(date +%s)
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	-machine q35 -cpu max -smp 2 -m "$mem" -accel "$accel" \
+	-machine q35 -cpu max -smp "$smp" -m "$mem" -accel "$accel" \
 	-kernel "$build/linux/arch/x86/boot/bzImage" \
 	-initrd "$build/initramfs.cpio.gz" -append "$cmdline" \
 	-display none -monitor none -no-reboot "${serial[@]}" || rc=$?

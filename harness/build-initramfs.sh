@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Build the guest's initramfs: static busybox, our init, statically linked
-# test programs (ours and upstream's peer kselftests) and the test modules.
+# test programs (ours and upstream's sync, udmabuf and dmabuf-heaps
+# kselftests) and the test modules.
 # usage: harness/build-initramfs.sh BUILD
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -13,7 +14,7 @@ hdr=$build/usr
 echo "initramfs: installing uapi headers"
 flock "$build/lock" "$h/kmake" "$build" -s headers_install INSTALL_HDR_PATH="$hdr" >/dev/null
 rm -rf "$root"
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,demo,lib/modules}
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,upstream,demo,lib/modules}
 cp /bin/busybox "$root/bin/busybox"
 cp "$h/guest/init" "$root/init"
 chmod +x "$root/init"
@@ -25,13 +26,21 @@ for src in "$repo"/tools/testing/selftests/dma-buf/*.c; do
 	[ -e "$src" ] || continue
 	$cc -I"$sel" -o "$root/tests/$(basename "$src" .c)" "$src"
 done
-# Upstream's sync kselftest cases as peer tests (sources from the base
-# tree), driven by our runner (see harness/peer/sync-peer.c for why).
+# Upstream's sync kselftest, unchanged with its own main() (sources from
+# the base tree), for the sync boot; outside /tests, which the test boot
+# runs whole.
 s=$sel/sync
-gcc -static -O2 -pthread -I"$hdr/include" -I"$s" -o "$root/tests/sync-peer" \
-	"$h"/peer/sync-peer.c "$s"/sync.c "$s"/sync_alloc.c "$s"/sync_fence.c \
+gcc -static -O2 -pthread -I"$hdr/include" -o "$root/upstream/sync_test" \
+	"$s"/sync_test.c "$s"/sync.c "$s"/sync_alloc.c "$s"/sync_fence.c \
 	"$s"/sync_merge.c "$s"/sync_wait.c "$s"/sync_stress_parallelism.c \
 	"$s"/sync_stress_consumer.c "$s"/sync_stress_merge.c
+# Upstream's udmabuf and dmabuf-heaps kselftests (base tree, unchanged)
+# for the upstream boot.  -w: udmabuf.c redefines glibc's MFD_* macros
+# through linux/memfd.h, which is upstream's to fix, not ours.
+gcc -static -O2 -w -I"$hdr/include" -I"$sel" -o "$root/upstream/udmabuf" \
+	"$sel"/drivers/dma-buf/udmabuf.c
+gcc -static -O2 -I"$hdr/include" -I"$sel" -o "$root/upstream/dmabuf-heap" \
+	"$sel"/dmabuf-heaps/dmabuf-heap.c
 # Demonstration programs of make run.
 for src in "$h"/demo/*.c; do
 	[ -e "$src" ] || continue

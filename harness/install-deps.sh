@@ -3,7 +3,7 @@
 # Install the Debian packages the harness needs, if any is missing.
 set -e
 pkgs="linux-source-6.12 qemu-system-x86 busybox-static gcc make flex bison
-bc libelf-dev libssl-dev cpio gzip xz-utils ccache python3 perl kmod sparse"
+bc libelf-dev libssl-dev cpio gzip xz-utils ccache python3 perl kmod sparse rsync"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

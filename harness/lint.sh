@@ -84,6 +84,13 @@ grep -E '^(drivers|include)/[^:]+:[0-9]+:[0-9]+: (warning|error)' \
 	sed 's/^[^:]*://' | grep -F -f "$out/ours" | sort -u > "$out/warnings"
 check "sparse (C=2) and W=1 warnings" warnings
 
+# The base's in-tree users (DRM, TTM, V4L2, virtio-gpu, ...) compile
+# against our headers without a single W=1 warning.  Zero is the bar, so
+# no warning can be a new one of ours.
+python3 "$h/prepare.py" user-warnings "$build" > "$out/users" 2> "$out/users.count"
+echo "lint: $(cat "$out/users.count")"
+check "W=1 warnings of in-tree users built on our headers" users
+
 echo "$pass 0 0" > "$out/result"
 [ $fail -eq 0 ] || echo "$pass $fail 0" > "$out/result"
 echo "lint: $pass passed, $fail failed"

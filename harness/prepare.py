@@ -5,6 +5,7 @@
 usage: prepare.py base   BUILD          unpack Debian's linux-source-6.12 once
        prepare.py tree   BUILD          (re)build BUILD/linux = base + overlay
        prepare.py report BUILD          print the ownership report
+       prepare.py user-warnings BUILD   the warnings of in-tree users
 
 The overlay is every file of the repository under the kernel directories
 below.  A file is written into the build tree only when its content
@@ -13,7 +14,9 @@ a change touches.  Files overlaid by an earlier run but gone from the
 repository now are put back to the base version (or removed).
 """
 import filecmp
+import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +34,7 @@ OWNED = [
 ] + ["include/linux/%s.h" % n for n in (
     "dma-buf", "dma-fence", "dma-fence-array", "dma-fence-chain",
     "dma-fence-unwrap", "dma-resv", "dma-heap", "sync_file",
-    "virtio_dma_buf")] + ["include/uapi/linux/%s.h" % n for n in (
+    "virtio_dma_buf", "dma-sgtable", "sgtable-iter")] + ["include/uapi/linux/%s.h" % n for n in (
         "dma-buf", "sync_file", "dma-heap", "udmabuf")] + [
     "include/trace/events/dma_fence.h",
 ]
@@ -45,16 +48,74 @@ BASE_COPIES = {
         "drivers/dma-buf/tests/upstream-dma-resv.c",
 }
 # Why an upstream file of the owned set is still in use.
-NOTES = {
-    "drivers/dma-buf/sync_file.c":
-        "our dma-buf core's EXPORT/IMPORT_SYNC_FILE use it until issue 5",
-    "include/linux/sync_file.h":
-        "our dma-buf core's EXPORT/IMPORT_SYNC_FILE use it until issue 5",
+NOTES = {}
+# Base files of which only some definitions are still upstream's.
+PARTIAL = {}
+
+# The sg_table wrappers (issue 6).  The base defines them in three files
+# we do not own; the tree preparation cuts out exactly their definitions
+# and puts an include of ours in the place of some of them.  Each cut is a
+# run of lines found from the one line matching START (which must match
+# exactly once), BEFORE lines above it, LINES long, whose text must hash
+# to SHA256, so that a base whose definitions differ stops the
+# preparation instead of building a tree that mixes two versions.  The
+# rest of the file may change between Debian point releases.  The report
+# lists these files as ours.
+SG_EDITS = {
+    "include/linux/dma-mapping.h": {
+        "symbols": "dma_map_sgtable, dma_unmap_sgtable, "
+                   "dma_sync_sgtable_for_cpu, dma_sync_sgtable_for_device",
+        "ours": "include/linux/dma-sgtable.h",
+        "cuts": [
+            # The prototype of dma_map_sgtable() (CONFIG_HAS_DMA).
+            (r"^int dma_map_sgtable\(", 0, 2,
+             "876996562576749e42959ff1e1237c76fb2cffb989e8d055ef534127711aab6f",
+             ""),
+            # Its stub without CONFIG_HAS_DMA.
+            (r"^static inline int dma_map_sgtable\(", 0, 5,
+             "8565050514d02687cbd4fc107b3279ec447dd1b2db54a1208297726c208a3a74",
+             ""),
+            # dma_unmap_sgtable() and the two syncs, with their comments.
+            (r"^ \* dma_unmap_sgtable - ", 1, 51,
+             "c1ab3a5392434cb8bb11641e75d2aabbcc9458bfe7f2ac3b32fdda5dd99dca52",
+             "/* The sg_table calls are the dma-buf project's. */\n"
+             "#include <linux/dma-sgtable.h>\n"),
+        ],
+    },
+    "include/linux/scatterlist.h": {
+        "symbols": "for_each_sgtable_sg, for_each_sgtable_dma_sg, "
+                   "for_each_sgtable_page, for_each_sgtable_dma_page",
+        "ours": "include/linux/sgtable-iter.h",
+        "cuts": [
+            # for_each_sgtable_sg() and for_each_sgtable_dma_sg().
+            (r"^#define for_each_sgtable_sg\(", 3, 14,
+             "8a318a60d6a3f2d04155ba88f3a8828250cc8e06750c6a6ee01ea247fb595201",
+             ""),
+            # for_each_sgtable_page() and for_each_sgtable_dma_page().
+            (r"^#define for_each_sgtable_page\(", 10, 27,
+             "2b3e903923de305189eec20e41329fe69d6fb203548fc8ec7aa34c9aa675c579",
+             "/* The sg_table loops are the dma-buf project's. */\n"
+             "#include <linux/sgtable-iter.h>\n\n"),
+        ],
+    },
+    # dma_map_sgtable() stays in the DMA core's file, whose static
+    # __dma_map_sg_attrs() alone reports why a mapping failed; ours is
+    # compiled there (see drivers/dma-buf/dma-map-sgtable.c).
+    "kernel/dma/mapping.c": {
+        "symbols": "dma_map_sgtable",
+        "ours": "drivers/dma-buf/dma-map-sgtable.c",
+        "cuts": [
+            (r"^int dma_map_sgtable\(", 27, 40,
+             "c163ce8da582384d2b2f3b84526852d7e3e1d7b6e39929cbcfc368cba04d0c7f",
+             "/* dma_map_sgtable() is the dma-buf project's. */\n"
+             "#include \"../../drivers/dma-buf/dma-map-sgtable.c\"\n\n"),
+        ],
+    },
 }
-PARTIAL = {
-    "include/linux/dma-mapping.h": "dma_*_sgtable*() wrappers",
-    "include/linux/scatterlist.h": "for_each_sgtable_*() wrappers",
-}
+# Nothing may define one of the eight symbols in an edited file any more.
+SG_DEFINITION = re.compile(
+    r"^(#define for_each_sgtable_\w+\(|(static inline )?\w+ "
+    r"dma_(map|unmap|sync)_sgtable\w*\()", re.M)
 
 
 def say(msg):
@@ -122,6 +183,55 @@ def put(src, dst):
     return True
 
 
+def put_text(text, dst):
+    """Write text to dst unless dst holds it; return True if written."""
+    if os.path.isfile(dst):
+        with open(dst) as f:
+            if f.read() == text:
+                return False
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    if os.path.lexists(dst):
+        os.unlink(dst)
+    with open(dst, "w") as f:
+        f.write(text)
+    return True
+
+
+def sg_fail(rel, why):
+    sys.exit("prepare: cannot hand the sg_table wrappers in %s to the "
+             "project: %s.\nprepare: the base kernel (Debian "
+             "linux-source-6.12 %s) is not the one harness/prepare.py's "
+             "SG_EDITS were written for; redo them against it." % (
+                 rel, why, base_version()))
+
+
+def sg_edited(base, rel):
+    """Return the base's rel with the sg_table definitions cut out."""
+    spec = SG_EDITS[rel]
+    with open(os.path.join(base, rel)) as f:
+        text = f.read()
+    lines = text.splitlines(keepends=True)
+    plan = []
+    for start, before, count, want, repl in spec["cuts"]:
+        hits = [i for i, line in enumerate(lines) if re.search(start, line)]
+        if len(hits) != 1:
+            sg_fail(rel, "'%s' matches %d lines, not one" % (start,
+                                                            len(hits)))
+        first = hits[0] - before
+        block = "".join(lines[max(first, 0):first + count])
+        if first < 0 or hashlib.sha256(block.encode()).hexdigest() != want:
+            sg_fail(rel, "the %d lines at '%s' are not the expected "
+                    "definition" % (count, start))
+        plan.append((first, count, repl))
+    for first, count, repl in sorted(plan, reverse=True):
+        lines[first:first + count] = [repl] if repl else []
+    out = "".join(lines)
+    left = SG_DEFINITION.findall(out)
+    if left:
+        sg_fail(rel, "a definition is left after the cuts: %s" % (left,))
+    return out
+
+
 def cmd_tree(build):
     base = base_dir(build)
     tree = os.path.join(build, "linux")
@@ -136,7 +246,9 @@ def cmd_tree(build):
             old = set(f.read().split())
     new = overlay_files()
     changed = []
-    for rel in sorted(old - set(new)):
+    # Paths written below (base copies, edited base files) are not stale.
+    keep = set(new) | set(BASE_COPIES.values()) | set(SG_EDITS)
+    for rel in sorted(old - keep):
         dst = os.path.join(tree, rel)
         if os.path.isfile(os.path.join(base, rel)):
             if put(os.path.join(base, rel), dst):
@@ -150,7 +262,13 @@ def cmd_tree(build):
     for src, dst in BASE_COPIES.items():
         if put(os.path.join(base, src), os.path.join(tree, dst)):
             changed.append(dst + " (from base " + src + ")")
-    new = new + sorted(BASE_COPIES.values())
+    for rel in sorted(SG_EDITS):
+        if rel in new:
+            sys.exit("prepare: %s is both in the repository and edited "
+                     "by SG_EDITS" % rel)
+        if put_text(sg_edited(base, rel), os.path.join(tree, rel)):
+            changed.append(rel + " (base without its sg_table wrappers)")
+    new = new + sorted(BASE_COPIES.values()) + sorted(SG_EDITS)
     with open(man + ".tmp", "w") as f:
         f.write("\n".join(new) + "\n")
     os.replace(man + ".tmp", man)
@@ -189,9 +307,13 @@ def cmd_report(build):
         elif os.path.isfile(os.path.join(base, rel)):
             upstream.append(rel)
     print("=== ownership report ===")
-    print("ours (%d):" % len(ours))
+    print("ours (%d, and our definitions in %d base files):" % (
+        len(ours), len(SG_EDITS)))
     for r in ours:
         print("  ours      " + r)
+    for r, spec in sorted(SG_EDITS.items()):
+        print("  ours      %s [only %s, ours from %s; the rest is the "
+              "base's]" % (r, spec["symbols"], spec["ours"]))
     print("still from upstream 6.12 base (%d):" % (
         len(upstream) + len(PARTIAL)))
     for r in upstream:
@@ -202,14 +324,69 @@ def cmd_report(build):
     print("upstream peer tests, run against ours (%d):" % len(peers))
     for r in peers:
         print("  peer      " + r)
+    users_report(build)
+
+
+# Headers of ours whose includers count as users of the subsystem.
+USER_HEADERS = tuple("include/linux/%s.h" % n for n in (
+    "dma-buf", "dma-fence", "dma-resv", "sync_file", "dma-heap",
+    "virtio_dma_buf"))
+
+
+def user_sources(build):
+    """Return the base's source files built against our headers.
+
+    kbuild records every header an object was compiled with in its .cmd
+    file; an object outside drivers/dma-buf and drivers/virtio whose
+    record names one of USER_HEADERS is an in-tree user of ours.
+    """
+    tree = os.path.join(build, "linux")
+    found = []
+    for d, _, names in os.walk(tree):
+        rel = os.path.relpath(d, tree)
+        if rel.startswith(("drivers/dma-buf", "drivers/virtio")):
+            continue
+        for n in names:
+            if not (n.startswith(".") and n.endswith(".o.cmd")):
+                continue
+            src = os.path.join(rel, n[1:-len(".o.cmd")] + ".c")
+            if not os.path.isfile(os.path.join(tree, src)):
+                continue
+            with open(os.path.join(d, n), errors="replace") as f:
+                deps = f.read()
+            if any("  %s \\" % h in deps for h in USER_HEADERS):
+                found.append(src)
+    return sorted(found)
+
+
+def users_report(build):
+    dirs = {}
+    for src in user_sources(build):
+        top = "/".join(os.path.dirname(src).split("/")[:4])
+        dirs[top] = dirs.get(top, 0) + 1
+    print("in-tree users built against our headers (%d objects):" %
+          sum(dirs.values()))
+    for top, count in sorted(dirs.items()):
+        print("  user      %-44s %4d objects" % (top, count))
+
+
+def cmd_user_warnings(build):
+    """Print every compiler warning of an in-tree user (lint judges it)."""
+    srcs = set(user_sources(build))
+    with open(os.path.join(build, "build.log"), errors="replace") as f:
+        for line in f:
+            m = re.match(r"([^: ]+):\d+:(\d+:)? (warning|error)", line)
+            if m and m.group(1) in srcs:
+                print(line.rstrip())
+    print("%d in-tree user objects checked" % len(srcs), file=sys.stderr)
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in ("base", "tree", "report"):
+    cmds = {"base": cmd_base, "tree": cmd_tree, "report": cmd_report,
+            "user-warnings": cmd_user_warnings}
+    if len(sys.argv) != 3 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
-    build = os.path.abspath(sys.argv[2])
-    {"base": cmd_base, "tree": cmd_tree, "report": cmd_report}[
-        sys.argv[1]](build)
+    cmds[sys.argv[1]](os.path.abspath(sys.argv[2]))
 
 
 if __name__ == "__main__":

@@ -26,12 +26,18 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/sync_file.h>
 #include <linux/types.h>
 
 #define SW_SYNC_PATH	"/sys/kernel/debug/sync/sw_sync"
+#define SYNC_INFO_PATH	"/sys/kernel/debug/sync/info"
+/* FILE_INFO's names for a fence that has signalled. */
+#define SIGNALLED_TIMELINE	"signaled-timeline"
+#define SIGNALLED_DRIVER	"signaled-driver"
 #define MAX_ENTRIES	8
 
 /* Userspace spellings of the kernel's attribute shorthands. */
@@ -253,29 +259,38 @@ static void expect_status(const struct snapshot *snap, int want)
  * expect_entry() - fail unless @snap has a fence of timeline @obj_name
  * from driver @driver with status @status, carrying a timestamp exactly
  * when it has signalled (status != 0). Returns that entry.
+ *
+ * Once a fence has signalled, FILE_INFO no longer reads its names (the
+ * provider may have freed them) and reports SIGNALLED_TIMELINE and
+ * SIGNALLED_DRIVER instead, so a signalled entry is looked for by those;
+ * of several, the one that signalled last is returned.
  */
 static const struct sync_fence_info *
 expect_entry(const struct snapshot *snap, const char *obj_name,
 	     const char *driver, int status)
 {
-	const struct sync_fence_info *e;
+	const char *want_obj = status ? SIGNALLED_TIMELINE : obj_name;
+	const char *want_drv = status ? SIGNALLED_DRIVER : driver;
+	const struct sync_fence_info *e, *found = NULL;
 	int i;
 
 	for (i = 0; i < snap->count; i++) {
 		e = &snap->entry[i];
-		if (strcmp(e->obj_name, obj_name))
+		if (strcmp(e->obj_name, want_obj))
 			continue;
-		if (strcmp(e->driver_name, driver) || e->status != status)
-			fail("\"%s\": fence of %s is %s/%d, expected %s/%d",
-			     snap->file.name, obj_name, e->driver_name,
-			     e->status, driver, status);
+		if (strcmp(e->driver_name, want_drv) || e->status != status)
+			continue;
 		if (!e->timestamp_ns != !status)
 			fail("\"%s\": fence of %s has status %d but timestamp %llu",
 			     snap->file.name, obj_name, e->status,
 			     (unsigned long long)e->timestamp_ns);
-		return e;
+		if (!found || e->timestamp_ns > found->timestamp_ns)
+			found = e;
 	}
-	fail("\"%s\" has no fence of timeline %s", snap->file.name, obj_name);
+	if (!found)
+		fail("\"%s\" has no fence of timeline %s (%s/%s) with status %d",
+		     snap->file.name, obj_name, want_obj, want_drv, status);
+	return found;
 }
 
 /*
@@ -291,6 +306,16 @@ static int readable_within(int fd, int timeout_ms)
 	if (ret < 0)
 		fail("poll: %s", strerror(errno));
 	return ret > 0 && (pfd.revents & POLLIN);
+}
+
+/* elapsed_ms() - milliseconds of CLOCK_MONOTONIC since @start. */
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
 }
 
 /* The sync_files the demo hands around; -1 when not made yet. */
@@ -354,14 +379,19 @@ static void merge_points(struct demo *d)
 static void advance_timelines(struct demo *d)
 {
 	const struct sync_fence_info *e;
+	struct timespec start;
 	struct snapshot snap;
+	int status;
+	long waited;
 	char when[48];
+	pid_t pid;
 
 	printf("\nadvancing timeline A to 1 ...\n");
 	timeline_advance_to(&d->a, 1);
 	show(d->a1, &snap);
 	e = expect_entry(&snap, "A", "sw_sync", 1);
-	printf("  A@1 signalled at %s\n",
+	printf("  A@1 signalled at %s; from now on FILE_INFO shows placeholders\n"
+	       "  for its names, which the provider may already have freed\n",
 	       ns_to_text(e->timestamp_ns, when, sizeof(when)));
 	show(d->all, &snap);
 	expect_status(&snap, 0);
@@ -380,10 +410,25 @@ static void advance_timelines(struct demo *d)
 		fail("merged fence signalled while B@1 is pending");
 	printf("  merged fence still pending (A is done, B@1 is not)\n");
 
-	printf("\nadvancing timeline B to 1 ...\n");
-	timeline_advance_to(&d->b, 1);
-	if (!readable_within(d->all, 1000))
+	printf("\nwaiting in poll() for the merged fence;\n");
+	printf("another process advances timeline B to 1 in 300 ms ...\n");
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pid = fork();
+	if (pid < 0)
+		fail("fork: %s", strerror(errno));
+	if (!pid) {
+		usleep(300000);
+		timeline_advance_to(&d->b, 1);
+		_exit(0);
+	}
+	if (!readable_within(d->all, 10000))
 		fail("merged fence not readable after all members signalled");
+	waited = elapsed_ms(&start);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		fail("the process advancing B failed");
+	d->b.value = 1;
+	printf("  poll() woke up after %ld ms, when B@1 signalled\n", waited);
 	show(d->all, &snap);
 	expect_count(&snap, 2);
 	expect_status(&snap, 1);
@@ -392,6 +437,24 @@ static void advance_timelines(struct demo *d)
 	printf("  merged fence signalled at %s (with B@1, its last member)\n",
 	       ns_to_text(e->timestamp_ns, when, sizeof(when)));
 	printf("  poll() reports it readable\n");
+}
+
+/*
+ * show_debugfs() - print the kernel's own description of the live
+ * timelines and their pending points (sync_debug's info file), if present.
+ */
+static void show_debugfs(void)
+{
+	char line[256];
+	FILE *f;
+
+	f = fopen(SYNC_INFO_PATH, "r");
+	if (!f)
+		return;
+	printf("\nthe kernel's view, %s:\n", SYNC_INFO_PATH);
+	while (fgets(line, sizeof(line), f))
+		printf("    %s", line);
+	fclose(f);
 }
 
 /* Step 4: merges involving signalled fences, and a vanishing timeline. */
@@ -450,6 +513,7 @@ int main(void)
 
 	make_points(&d);
 	merge_points(&d);
+	show_debugfs();
 	advance_timelines(&d);
 	corner_cases(&d);
 	close_all(&d);

@@ -15,6 +15,13 @@
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#if IS_ENABLED(CONFIG_SYNC_FILE)
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/mman.h>
+#include <linux/sync_file.h>
+#include <uapi/linux/sync_file.h>
+#endif
 
 #include "dmabuf-helpers.h"
 #include "fence-helpers.h"
@@ -73,6 +80,12 @@
  * the test exporter of dmabuf-helpers.h: each refused allocation must
  * end in -ENOMEM with the exporter's callbacks balanced, no table or
  * pin left, and no reference to the buffer or the module gained.
+ *
+ * The sync_file cases sweep sync_file_create(), SYNC_IOC_MERGE and
+ * SYNC_IOC_FILE_INFO (the ioctls with their arguments in user memory
+ * mapped by kunit_vm_mmap() and faulted in before arming): every refused
+ * allocation must end in -ENOMEM (or NULL) with no descriptor installed
+ * and every fence reference count as before.
  *
  * A typical case::
  *
@@ -920,6 +933,168 @@ static void vmap_enomem_at_every_allocation(struct kunit *test)
 			atomic_read(&t->vunmap_calls) + sw.refused);
 }
 
+#if IS_ENABLED(CONFIG_SYNC_FILE)
+/* sync_file */
+
+/* A sync file descriptor for @fence, closed by KUnit when the case ends. */
+static void sf_close_action(void *fd)
+{
+	close_fd((unsigned int)(uintptr_t)fd);
+}
+
+static int sf_fd(struct kunit *test, struct dma_fence *fence)
+{
+	struct sync_file *sync_file = sync_file_create(fence);
+	int fd;
+
+	KUNIT_ASSERT_NOT_NULL(test, sync_file);
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		fput(sync_file->file);
+	KUNIT_ASSERT_GE(test, fd, 0);
+	fd_install(fd, sync_file->file);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, sf_close_action,
+							(void *)(uintptr_t)fd),
+			0);
+	return fd;
+}
+
+/* The descriptor number the next allocation would return. */
+static int sf_next_fd(void)
+{
+	int fd = get_unused_fd_flags(0);
+
+	if (fd >= 0)
+		put_unused_fd(fd);
+	return fd;
+}
+
+/*
+ * @len bytes of user memory holding a copy of @src. Writing it faults the
+ * pages in now, so no page-table or VMA allocation happens under an armed
+ * failure later.
+ */
+static void __user *sf_user_copy(struct kunit *test, const void *src,
+				 size_t len)
+{
+	unsigned long addr;
+
+	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE(test, addr, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	KUNIT_ASSERT_EQ(test, copy_to_user((void __user *)addr, src, len), 0);
+	return (void __user *)addr;
+}
+
+/* Issue a sync file ioctl on descriptor @fd, as the system call would. */
+static long sf_ioctl(int fd, unsigned int cmd, void __user *arg)
+{
+	struct file *file = fget(fd);
+	long ret;
+
+	if (!file)
+		return -EBADF;
+	ret = file->f_op->unlocked_ioctl(file, cmd, (unsigned long)arg);
+	fput(file);
+	return ret;
+}
+
+static void sync_file_create_enomem_at_every_allocation(struct kunit *test)
+{
+	struct dma_fence *fence = managed_fence(test);
+	struct sync_file *sync_file;
+	struct sweep sw;
+
+	for (sweep_start(&sw); sweep_more(&sw); sw.nth++) {
+		fault_arm(sw.nth);
+		sync_file = sync_file_create(fence);
+		sw.left = fault_disarm();
+		if (sweep_note(test, &sw, sync_file ? 0 : -ENOMEM)) {
+			KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 2);
+			fput(sync_file->file);
+		}
+		flush_delayed_fput();
+		/* Back to the managed reference alone. */
+		KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 1);
+	}
+	sweep_done(test, &sw);
+}
+
+static void sync_file_merge_enomem_at_every_allocation(struct kunit *test)
+{
+	struct dma_fence *a = managed_fence(test), *b = managed_fence(test);
+	int fd_a = sf_fd(test, a), fd_b = sf_fd(test, b);
+	struct sync_merge_data m = { .name = "merged", .fd2 = fd_b };
+	struct sync_merge_data __user *u = sf_user_copy(test, &m, sizeof(m));
+	struct sweep sw;
+	int next;
+	long ret;
+
+	for (sweep_start(&sw); sweep_more(&sw); sw.nth++) {
+		next = sf_next_fd();
+		fault_arm(sw.nth);
+		ret = sf_ioctl(fd_a, SYNC_IOC_MERGE, u);
+		sw.left = fault_disarm();
+		if (sweep_note(test, &sw, ret)) {
+			KUNIT_ASSERT_EQ(test, copy_from_user(&m, u, sizeof(m)),
+					0);
+			KUNIT_EXPECT_EQ(test, m.fence, next);
+			KUNIT_EXPECT_EQ(test, kref_read(&a->refcount), 3);
+			close_fd(m.fence);
+		}
+		flush_delayed_fput();
+		/* No descriptor and no reference left behind. */
+		KUNIT_EXPECT_EQ(test, sf_next_fd(), next);
+		KUNIT_EXPECT_EQ(test, kref_read(&a->refcount), 2);
+		KUNIT_EXPECT_EQ(test, kref_read(&b->refcount), 2);
+	}
+	sweep_done(test, &sw);
+}
+
+static void sync_file_info_enomem_at_every_allocation(struct kunit *test)
+{
+	struct dma_fence *a = managed_fence(test), *b = managed_fence(test);
+	struct dma_fence *fences[] = { a, b };
+	struct sync_fence_info entries[2] = {};
+	void __user *uarr = sf_user_copy(test, entries, sizeof(entries));
+	struct sync_file_info info = {
+		.num_fences = 2,
+		.sync_fence_info = (u64)(uintptr_t)uarr,
+	};
+	struct sync_file_info __user *u;
+	struct dma_fence *merged;
+	struct sweep sw;
+	long ret;
+	int fd;
+
+	merged = dma_fence_unwrap_merge(fences[0], fences[1]);
+	KUNIT_ASSERT_NOT_NULL(test, merged);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, put_fence_action,
+							merged), 0);
+	fd = sf_fd(test, merged);
+	u = sf_user_copy(test, &info, sizeof(info));
+
+	for (sweep_start(&sw); sweep_more(&sw); sw.nth++) {
+		KUNIT_ASSERT_EQ(test, copy_to_user(u, &info, sizeof(info)), 0);
+		fault_arm(sw.nth);
+		ret = sf_ioctl(fd, SYNC_IOC_FILE_INFO, u);
+		sw.left = fault_disarm();
+		if (sweep_note(test, &sw, ret)) {
+			struct sync_file_info back;
+
+			KUNIT_ASSERT_EQ(test,
+					copy_from_user(&back, u, sizeof(back)),
+					0);
+			KUNIT_EXPECT_EQ(test, back.num_fences, 2U);
+			KUNIT_EXPECT_EQ(test, back.status, 0);
+		}
+		KUNIT_EXPECT_EQ(test, kref_read(&a->refcount), 2);
+	}
+	sweep_done(test, &sw);
+}
+#endif /* CONFIG_SYNC_FILE */
+
 static struct kunit_case dma_buf_fault_cases[] = {
 	KUNIT_CASE(failslab_refuses_the_armed_allocation),
 	KUNIT_CASE(reserve_enomem_keeps_every_fence),
@@ -937,6 +1112,11 @@ static struct kunit_case dma_buf_fault_cases[] = {
 	KUNIT_CASE(attach_enomem_at_every_allocation),
 	KUNIT_CASE(map_enomem_at_every_allocation),
 	KUNIT_CASE(vmap_enomem_at_every_allocation),
+#if IS_ENABLED(CONFIG_SYNC_FILE)
+	KUNIT_CASE(sync_file_create_enomem_at_every_allocation),
+	KUNIT_CASE(sync_file_merge_enomem_at_every_allocation),
+	KUNIT_CASE(sync_file_info_enomem_at_every_allocation),
+#endif
 	{}
 };
 

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * prime-vgem: a dma-buf exported by one in-tree DRM driver (vgem) and
+ * imported by another (vkms) through PRIME, with the exporter's own fences
+ * seen through DMA_BUF_IOCTL_EXPORT_SYNC_FILE and userspace fences added
+ * with DMA_BUF_IOCTL_IMPORT_SYNC_FILE.
+ *
+ * Needs CONFIG_DRM_VGEM, CONFIG_DRM_VKMS and CONFIG_SW_SYNC (debugfs).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <drm/drm_mode.h>
+#include <drm/vgem_drm.h>
+#include <linux/dma-buf.h>
+#include <linux/sync_file.h>
+
+#include "dmabuf-util.h"
+
+/* The 6.12 harness header has an unused parameter; keep -Wextra quiet. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+/* TEST_F() wrappers keep a harness local across setjmp(); none of ours. */
+#pragma GCC diagnostic ignored "-Wclobbered"
+
+#define BO_WIDTH	256
+#define BO_HEIGHT	64
+#define BO_BPP		32
+
+/* Open the DRM primary node whose driver is called @want, or -1. */
+static int open_drm_driver(const char *want)
+{
+	char name[64], path[300];
+	struct drm_version v;
+	struct dirent *de;
+	int fd = -1;
+	DIR *dir;
+
+	dir = opendir("/dev/dri");
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, "card", 4))
+			continue;
+		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, want))
+			break;
+		close(fd);
+		fd = -1;
+	}
+	closedir(dir);
+	return fd;
+}
+
+/* A dumb buffer on @drm; returns 0 and fills handle/size/pitch. */
+static int create_dumb(int drm, __u32 *handle, __u64 *size, __u32 *pitch)
+{
+	struct drm_mode_create_dumb req = {
+		.width = BO_WIDTH, .height = BO_HEIGHT, .bpp = BO_BPP,
+	};
+
+	if (ioctl(drm, DRM_IOCTL_MODE_CREATE_DUMB, &req))
+		return -errno;
+	*handle = req.handle;
+	*size = req.size;
+	*pitch = req.pitch;
+	return 0;
+}
+
+/* Map GEM @handle of @drm through its dumb-buffer mmap offset. */
+static void *map_dumb(int drm, __u32 handle, size_t size)
+{
+	struct drm_mode_map_dumb req = { .handle = handle };
+	void *p;
+
+	if (ioctl(drm, DRM_IOCTL_MODE_MAP_DUMB, &req))
+		return MAP_FAILED;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, drm,
+		 req.offset);
+	return p;
+}
+
+static int gem_close(int drm, __u32 handle)
+{
+	struct drm_gem_close req = { .handle = handle };
+
+	return ioctl(drm, DRM_IOCTL_GEM_CLOSE, &req) ? -errno : 0;
+}
+
+/* The driver name of the first fence of sync_file @fd, into @buf. */
+static int first_fence_driver(int fd, char *buf, size_t len)
+{
+	struct sync_fence_info fi[4];
+	struct sync_file_info info;
+
+	memset(&info, 0, sizeof(info));
+	memset(fi, 0, sizeof(fi));
+	info.num_fences = 4;
+	info.sync_fence_info = (__u64)(unsigned long)fi;
+	if (ioctl(fd, SYNC_IOC_FILE_INFO, &info))
+		return -errno;
+	if (!info.num_fences)
+		return -ENOENT;
+	snprintf(buf, len, "%s", fi[0].driver_name);
+	return 0;
+}
+
+FIXTURE(prime) {
+	int vgem, vkms;
+	__u32 handle;
+	__u64 size;
+	__u32 pitch;
+	int buf;
+	struct fd_snapshot fds;
+	int objects;
+};
+
+FIXTURE_SETUP(prime)
+{
+	struct drm_prime_handle ph;
+
+	self->vgem = -1;
+	self->vkms = -1;
+	self->buf = -1;
+	ASSERT_EQ(0, fd_snapshot_take(&self->fds));
+	self->objects = bufinfo_total();
+	self->vgem = open_drm_driver("vgem");
+	self->vkms = open_drm_driver("vkms");
+	if (self->vgem < 0 || self->vkms < 0)
+		SKIP(return, "needs vgem and vkms (CONFIG_DRM_VGEM, CONFIG_DRM_VKMS)");
+
+	ASSERT_EQ(0, create_dumb(self->vgem, &self->handle, &self->size,
+				 &self->pitch));
+	memset(&ph, 0, sizeof(ph));
+	ph.handle = self->handle;
+	ph.flags = DRM_CLOEXEC | DRM_RDWR;
+	ASSERT_EQ(0, ioctl(self->vgem, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph));
+	self->buf = ph.fd;
+}
+
+FIXTURE_TEARDOWN(prime)
+{
+	if (self->buf >= 0)
+		close(self->buf);
+	if (self->vgem >= 0)
+		close(self->vgem);
+	if (self->vkms >= 0)
+		close(self->vkms);
+	EXPECT_EQ(-1, fd_snapshot_diff(&self->fds));
+	if (self->objects >= 0)
+		EXPECT_EQ(self->objects, bufinfo_settles_at(self->objects));
+}
+
+/* Does debugfs bufinfo list a device named @dev as attached? */
+static int bufinfo_lists_device(const char *dev)
+{
+	const size_t len = 1 << 16;
+	char *text, want[64];
+	int n, found;
+
+	text = malloc(len);
+	if (!text)
+		return -ENOMEM;
+	n = read_text(BUFINFO_FILE, text, len);
+	snprintf(want, sizeof(want), "\t%s syncs=", dev);
+	found = n < 0 ? n : !!strstr(text, want);
+	free(text);
+	return found;
+}
+
+/*
+ * vgem's buffer: the CPU writes it through the dma-buf and vgem's own
+ * mapping sees the data; vkms imports it through PRIME (a static
+ * attachment in the dma-buf core, visible in bufinfo), builds a
+ * framebuffer on it, and exporting vkms's handle gives back the very same
+ * dma-buf.
+ */
+TEST_F(prime, vkms_imports_vgem_buffer)
+{
+	struct drm_mode_fb_cmd2 fb;
+	struct drm_prime_handle ph;
+	unsigned char *src, *dst;
+	struct stat a, b;
+	char exp_name[64];
+	size_t i;
+
+	/* drm_gem_prime_export() exports on behalf of the drm core. */
+	ASSERT_EQ(0, fdinfo_field(self->buf, "exp_name", exp_name,
+				  sizeof(exp_name)));
+	EXPECT_STREQ("drm", exp_name);
+
+	src = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   self->buf, 0);
+	ASSERT_NE(MAP_FAILED, src);
+	ASSERT_EQ(0, buf_sync(self->buf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE));
+	for (i = 0; i < self->size; i++)
+		src[i] = (unsigned char)(i * 7 + 3);
+	ASSERT_EQ(0, buf_sync(self->buf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
+
+	dst = map_dumb(self->vgem, self->handle, self->size);
+	ASSERT_NE(MAP_FAILED, dst);
+	for (i = 0; i < self->size; i++)
+		if (dst[i] != (unsigned char)(i * 7 + 3))
+			break;
+	EXPECT_EQ(self->size, i);
+	dst[17] = 0x5a;
+	EXPECT_EQ(0x5a, src[17]);
+	munmap(dst, self->size);
+	munmap(src, self->size);
+
+	/* vkms attaches and maps it through the dma-buf core. */
+	EXPECT_EQ(0, bufinfo_lists_device("vkms"));
+	memset(&ph, 0, sizeof(ph));
+	ph.fd = self->buf;
+	ASSERT_EQ(0, ioctl(self->vkms, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph));
+	ASSERT_NE(0U, ph.handle);
+	EXPECT_EQ(1, bufinfo_lists_device("vkms"));
+
+	memset(&fb, 0, sizeof(fb));
+	fb.width = BO_WIDTH;
+	fb.height = BO_HEIGHT;
+	fb.pixel_format = 0x34325258;	/* DRM_FORMAT_XRGB8888 */
+	fb.handles[0] = ph.handle;
+	fb.pitches[0] = self->pitch;
+	ASSERT_EQ(0, ioctl(self->vkms, DRM_IOCTL_MODE_ADDFB2, &fb));
+	EXPECT_EQ(0, ioctl(self->vkms, DRM_IOCTL_MODE_RMFB, &fb.fb_id));
+
+	/* Re-exporting the import yields the original buffer. */
+	ph.flags = DRM_CLOEXEC;
+	ph.fd = -1;
+	ASSERT_EQ(0, ioctl(self->vkms, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph));
+	ASSERT_EQ(0, fstat(self->buf, &a));
+	ASSERT_EQ(0, fstat(ph.fd, &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	close(ph.fd);
+
+	/* Closing vkms's handle detaches it. */
+	EXPECT_EQ(0, gem_close(self->vkms, ph.handle));
+	EXPECT_EQ(0, bufinfo_lists_device("vkms"));
+	EXPECT_EQ(0, gem_close(self->vgem, self->handle));
+}
+
+/* vgem's own fences on the buffer, seen through EXPORT_SYNC_FILE. */
+TEST_F(prime, vgem_fence_exported_as_sync_file)
+{
+	struct drm_vgem_fence_attach attach = {
+		.handle = self->handle, .flags = VGEM_FENCE_WRITE,
+	};
+	struct drm_vgem_fence_signal sig = { 0 };
+	char driver[32];
+	unsigned int n;
+	int rd, wr;
+
+	ASSERT_EQ(POLLIN | POLLOUT, poll_events(self->buf, POLLIN | POLLOUT, 0));
+	ASSERT_EQ(0, ioctl(self->vgem, DRM_IOCTL_VGEM_FENCE_ATTACH, &attach));
+
+	/* A pending writer: neither readable nor writable. */
+	EXPECT_EQ(0, poll_events(self->buf, POLLIN | POLLOUT, 0));
+	rd = buf_export(self->buf, DMA_BUF_SYNC_READ);
+	ASSERT_LE(0, rd);
+	wr = buf_export(self->buf, DMA_BUF_SYNC_WRITE);
+	ASSERT_LE(0, wr);
+	EXPECT_EQ(0, sync_status(rd, &n));
+	EXPECT_EQ(1U, n);
+	ASSERT_EQ(0, first_fence_driver(rd, driver, sizeof(driver)));
+	EXPECT_STREQ("vgem", driver);
+	EXPECT_EQ(0, sync_status(wr, NULL));
+
+	sig.fence = attach.out_fence;
+	ASSERT_EQ(0, ioctl(self->vgem, DRM_IOCTL_VGEM_FENCE_SIGNAL, &sig));
+	EXPECT_EQ(1, sync_status(rd, NULL));
+	EXPECT_EQ(1, sync_status(wr, NULL));
+	EXPECT_EQ(POLLIN | POLLOUT, poll_events(self->buf, POLLIN | POLLOUT, 0));
+
+	close(rd);
+	close(wr);
+	EXPECT_EQ(0, gem_close(self->vgem, self->handle));
+}
+
+/*
+ * A userspace fence imported as a reader next to a reader fence of vgem:
+ * both show up in an export for writing, readers are never blocked, and
+ * the buffer is idle only once both have signalled. (vgem refuses a
+ * writer fence while a reader is pending, as implicit sync demands.)
+ */
+TEST_F(prime, imported_reader_and_vgem_reader)
+{
+	struct drm_vgem_fence_attach attach = {
+		.handle = self->handle, .flags = 0,
+	};
+	struct drm_vgem_fence_attach writer = {
+		.handle = self->handle, .flags = VGEM_FENCE_WRITE,
+	};
+	struct dma_buf_import_sync_file imp = { .flags = DMA_BUF_SYNC_READ };
+	struct drm_vgem_fence_signal sig = { 0 };
+	unsigned int n;
+	int tl, f, all;
+
+	tl = sw_timeline();
+	if (tl < 0)
+		SKIP(goto out, NO_SW_SYNC);
+	f = sw_point(tl, 1);
+	ASSERT_LE(0, f);
+	imp.fd = f;
+	ASSERT_EQ(0, ioctl(self->buf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp));
+	close(f);
+	/* A pending reader blocks writers only. */
+	EXPECT_EQ(POLLIN, poll_events(self->buf, POLLIN | POLLOUT, 0));
+
+	EXPECT_EQ(-1, ioctl(self->vgem, DRM_IOCTL_VGEM_FENCE_ATTACH, &writer));
+	EXPECT_EQ(EBUSY, errno);
+	ASSERT_EQ(0, ioctl(self->vgem, DRM_IOCTL_VGEM_FENCE_ATTACH, &attach));
+	all = buf_export(self->buf, DMA_BUF_SYNC_WRITE);
+	ASSERT_LE(0, all);
+	EXPECT_EQ(0, sync_status(all, &n));
+	EXPECT_EQ(2U, n);
+
+	sig.fence = attach.out_fence;
+	ASSERT_EQ(0, ioctl(self->vgem, DRM_IOCTL_VGEM_FENCE_SIGNAL, &sig));
+	EXPECT_EQ(0, sync_status(all, NULL));
+	EXPECT_EQ(POLLIN, poll_events(self->buf, POLLIN | POLLOUT, 0));
+
+	ASSERT_EQ(0, sw_advance(tl, 1));
+	EXPECT_EQ(1, sync_status(all, NULL));
+	EXPECT_EQ(POLLIN | POLLOUT, poll_events(self->buf, POLLIN | POLLOUT, 0));
+	close(all);
+	close(tl);
+out:
+	EXPECT_EQ(0, gem_close(self->vgem, self->handle));
+}
+
+TEST_HARNESS_MAIN
