@@ -29,7 +29,7 @@ check() {
 cd "$repo"
 mapfile -t src < <(git ls-files -co --exclude-standard -- \
 	'drivers/*.c' 'drivers/*.h' 'include/*.h' 'tools/*.c' 'tools/*.h' \
-	'harness/*.c')
+	'harness/*.c' 'harness/*.h')
 mapfile -t kern < <(printf '%s\n' "${src[@]}" | grep -E '^(drivers|include)/')
 echo "lint: ${#src[@]} C files of ours"
 

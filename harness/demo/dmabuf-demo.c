@@ -30,38 +30,11 @@
 #include <linux/types.h>
 #include <linux/udmabuf.h>
 
+#define DEMO_PROG "dmabuf-demo"
+#include "demo.h"
+
 #define BUF_SIZE	(64 * 1024)
-#define SW_SYNC_PATH	"/sys/kernel/debug/sync/sw_sync"
-#define BUFINFO_PATH	"/sys/kernel/debug/dma_buf/bufinfo"
 #define DEMO_NAME	"demo-frame"
-
-#define __printf(fmt, args)	__attribute__((format(printf, fmt, args)))
-#define __noreturn		__attribute__((noreturn))
-
-/* sw_sync has no uapi header: its create request and increment. */
-struct sw_sync_create_fence_data {
-	__u32 value;
-	char name[32];
-	__s32 fence;
-};
-
-#define SW_SYNC_IOC_CREATE_FENCE \
-	_IOWR('W', 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW('W', 1, __u32)
-
-/* Report an unexpected result and end with status 1. */
-static __noreturn __printf(1, 2) void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "dmabuf-demo: UNEXPECTED: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 /* A close-on-exec dma-buf of BUF_SIZE bytes; the memfd goes to *memfd. */
 static int make_buffer(int *memfd)

@@ -33,28 +33,13 @@
 #include <linux/sync_file.h>
 #include <linux/types.h>
 
-#define SW_SYNC_PATH	"/sys/kernel/debug/sync/sw_sync"
+#define DEMO_PROG "fence-demo"
+#include "demo.h"
+
 #define SYNC_INFO_PATH	"/sys/kernel/debug/sync/info"
-/* FILE_INFO's names for a fence that has signalled. */
-#define SIGNALLED_TIMELINE	"signaled-timeline"
-#define SIGNALLED_DRIVER	"signaled-driver"
 #define MAX_ENTRIES	8
 
-/* Userspace spellings of the kernel's attribute shorthands. */
-#define __printf(fmt, args)	__attribute__((format(printf, fmt, args)))
-#define __noreturn		__attribute__((noreturn))
 #define ARRAY_SIZE(arr)		(sizeof(arr) / sizeof((arr)[0]))
-
-/* sw_sync has no uapi header: its create request and its two ioctls. */
-struct sw_sync_create_fence_data {
-	__u32 value;
-	char name[32];
-	__s32 fence;
-};
-
-#define SW_SYNC_IOC_CREATE_FENCE \
-	_IOWR('W', 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW('W', 1, __u32)
 
 /* One sw_sync timeline: its name (= obj_name of its fences), fd, value. */
 struct timeline {
@@ -69,23 +54,6 @@ struct snapshot {
 	struct sync_fence_info entry[MAX_ENTRIES];
 	int count;
 };
-
-/*
- * fail() - report an unexpected result and end the demo with status 1.
- * Flushes the narrative first so the message lands after the last step.
- */
-static __noreturn __printf(1, 2) void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "fence-demo: UNEXPECTED: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 /*
  * status_word() - a short human description of a fence status value:

@@ -36,38 +36,12 @@
 #include <linux/sync_file.h>
 #include <linux/types.h>
 
+#define DEMO_PROG "prime-demo"
+#include "demo.h"
+
 #define WIDTH		128
 #define HEIGHT		32
 #define XRGB8888	0x34325258	/* fourcc 'XR24' */
-#define SW_SYNC_PATH	"/sys/kernel/debug/sync/sw_sync"
-#define BUFINFO_PATH	"/sys/kernel/debug/dma_buf/bufinfo"
-
-#define __printf(fmt, args)	__attribute__((format(printf, fmt, args)))
-#define __noreturn		__attribute__((noreturn))
-
-/* sw_sync has no uapi header: its create request and increment. */
-struct sw_sync_create_fence_data {
-	__u32 value;
-	char name[32];
-	__s32 fence;
-};
-
-#define SW_SYNC_IOC_CREATE_FENCE \
-	_IOWR('W', 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW('W', 1, __u32)
-
-static __noreturn __printf(1, 2) void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "prime-demo: UNEXPECTED: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 /* ioctl() that must succeed; @what names the request in the message. */
 static void must(int fd, unsigned long req, void *arg, const char *what)
