@@ -355,14 +355,13 @@ static void named_fences_retire(struct dma_fence **fences, unsigned int n)
 }
 
 /*
- * A sync file for a new array of @n fences of @ops on contexts of their
- * own; the fences are returned in @fences with one reference each that the
- * case's KUnit actions drop.
+ * A sync file for a new array of the @n fences in @fences, which stay the
+ * caller's: the array takes references of its own. The file is dropped by
+ * a KUnit action of the case.
  */
-static struct sync_file *sft_array_file(struct kunit *test,
-					const struct dma_fence_ops *ops,
-					struct dma_fence **fences,
-					unsigned int n)
+static struct sync_file *sft_array_file_of(struct kunit *test,
+					   struct dma_fence **fences,
+					   unsigned int n)
 {
 	struct dma_fence_array *array;
 	struct dma_fence **members;
@@ -371,10 +370,8 @@ static struct sync_file *sft_array_file(struct kunit *test,
 
 	members = kcalloc(n, sizeof(*members), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, members);
-	for (i = 0; i < n; i++) {
-		fences[i] = sft_fence_ops(test, ops);
+	for (i = 0; i < n; i++)
 		members[i] = dma_fence_get(fences[i]);
-	}
 	array = dma_fence_array_create(n, members, dma_fence_context_alloc(1),
 				       1, false);
 	if (!array) {
@@ -389,6 +386,23 @@ static struct sync_file *sft_array_file(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, sft_fput,
 							sync_file->file), 0);
 	return sync_file;
+}
+
+/*
+ * A sync file for a new array of @n fences of @ops on contexts of their
+ * own; the fences are returned in @fences with one reference each that the
+ * case's KUnit actions drop.
+ */
+static struct sync_file *sft_array_file(struct kunit *test,
+					const struct dma_fence_ops *ops,
+					struct dma_fence **fences,
+					unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		fences[i] = sft_fence_ops(test, ops);
+	return sft_array_file_of(test, fences, n);
 }
 
 /* Creation, lookup and names */
@@ -1206,8 +1220,6 @@ static unsigned int sft_race_round(struct kunit *test,
 				   struct sync_fence_info __user *uarr)
 {
 	struct sync_fence_info got[SFT_RACE_FENCES];
-	struct dma_fence **members;
-	struct dma_fence_array *array;
 	struct sync_file *sync_file, *single;
 	struct sync_file_info info;
 	struct sft_race race = {};
@@ -1218,8 +1230,6 @@ static unsigned int sft_race_round(struct kunit *test,
 
 	memset(got, 0, sizeof(got));
 	memset(&info, 0, sizeof(info));
-	members = kcalloc(SFT_RACE_FENCES, sizeof(*members), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, members);
 	for (i = 0; i < SFT_RACE_FENCES; i++) {
 		race.fences[i] = named_fence_alloc(dma_fence_context_alloc(1),
 						   i);
@@ -1227,21 +1237,8 @@ static unsigned int sft_race_round(struct kunit *test,
 		KUNIT_ASSERT_EQ(test,
 				kunit_add_action_or_reset(test, sft_put_fence,
 							  race.fences[i]), 0);
-		members[i] = dma_fence_get(race.fences[i]);
 	}
-	array = dma_fence_array_create(SFT_RACE_FENCES, members,
-				       dma_fence_context_alloc(1), 1, false);
-	if (!array) {
-		for (i = 0; i < SFT_RACE_FENCES; i++)
-			dma_fence_put(members[i]);
-		kfree(members);
-	}
-	KUNIT_ASSERT_NOT_NULL(test, array);
-	sync_file = sync_file_create(&array->base);
-	dma_fence_put(&array->base);
-	KUNIT_ASSERT_NOT_NULL(test, sync_file);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, sft_fput,
-							sync_file->file), 0);
+	sync_file = sft_array_file_of(test, race.fences, SFT_RACE_FENCES);
 	single = sft_sync_file(test, race.fences[0]);
 
 	job.fn = sft_race_signaller;
