@@ -20,7 +20,7 @@ SYNC_LIMIT ?= 900
 UPSTREAM_LIMIT ?= 900
 
 .PHONY: all run check shell deps base kernel initramfs boot-test boot-bounce \
-	boot-lockdep boot-lockdep-access boot-drm boot-sync boot-upstream boot-demo lint report clean
+	boot-lockdep boot-lockdep-access boot-drm boot-sync boot-upstream boot-demo boot-dev lint report clean
 
 all: kernel initramfs
 
@@ -46,6 +46,18 @@ run: initramfs
 		grep -q 'HARNESS-END prime-demo rc=0' $(OUT)/demo/user.log && \
 		echo "run: the demonstration completed" || \
 		{ echo "run: the demonstration FAILED" >&2; exit 1; }
+
+# A developer's quick boot, judged like the others: the built-in KUnit
+# suites that SUITES matches (a kunit.filter_glob) and the kselftests of
+# ours that TESTS names (comma-separated), e.g.
+#   make boot-dev SUITES='dma-resv*' TESTS=dmabuf-uapi,sync-file-uapi
+SUITES ?= none
+TESTS ?=
+boot-dev: initramfs
+	@rm -rf $(OUT)/dev
+	@$(H)/boot.sh $(BUILD) dev $(OUT)/dev $(TEST_LIMIT) \
+		'kunit.filter_glob=$(SUITES)' harness_tests=$(TESTS)
+	@python3 $(H)/check-log.py boot $(BUILD) $(OUT)/dev dev
 
 shell: initramfs
 	@$(H)/boot.sh $(BUILD) shell $(OUT)/shell 86400 kunit.enable=0

@@ -3,8 +3,8 @@
 """Judge one guest boot from its logs, or sum up several.
 
 usage: check-log.py boot BUILD OUTDIR MODE
-       (MODE: test, lockdep, lockdep-access, drm, bounce, sync, upstream
-       or demo)
+       (MODE: test, lockdep, lockdep-access, drm, bounce, sync, upstream,
+       demo or dev)
        check-log.py sum OUTDIR...
 
 A boot passes when it reached the end of its init script, every test in it
@@ -276,6 +276,17 @@ def boot(build, out, mode):
                 v.passed += 1
             else:
                 v.bad("demo %s: rc=%s" % (name, ran.get(name, "missing")))
+        kmemleak(user, out, mode, v)
+        reports = [r for r in reports if "suspected memory leak" not in r]
+    elif mode == "dev":
+        # make boot-dev: whatever SUITES and TESTS picked, but something.
+        if re.search(r"K?TAP version \d+\n(\[[ \d.]+\] )?\s*1\.\.[1-9]",
+                     console):
+            kunit(build, out, v, console)
+        if "HARNESS-BEGIN" in user:
+            kselftests(user, v)
+        if not v.passed + v.failed + v.skipped:
+            v.bad("nothing ran: SUITES matched no suite and TESTS is empty")
         kmemleak(user, out, mode, v)
         reports = [r for r in reports if "suspected memory leak" not in r]
     else:
