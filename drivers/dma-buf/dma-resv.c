@@ -107,8 +107,6 @@ struct dma_resv_list {
 	u32 count;
 	/* Slots allocated; fixed for the life of the list. */
 	u32 capacity;
-	/* Slot last written by dma_resv_add_fence(), checked first. */
-	u32 hint;
 #ifdef CONFIG_DEBUG_MUTEXES
 	/* Slots the current lock holder may fill; <= @capacity. */
 	u32 reserved;
@@ -171,7 +169,6 @@ static struct dma_resv_list *resv_list_alloc(unsigned int slots, gfp_t gfp)
 	list->capacity = (bytes - offsetof(struct dma_resv_list, slot)) /
 			 sizeof(list->slot[0]);
 	list->count = 0;
-	list->hint = 0;
 #ifdef CONFIG_DEBUG_MUTEXES
 	list->reserved = 0;
 #endif
@@ -265,7 +262,6 @@ static void resv_list_append(struct dma_resv_list *list,
 	u32 idx = list->count;
 
 	WRITE_ONCE(list->slot[idx], resv_entry(fence, usage));
-	list->hint = idx;
 	/* Publish the slot; pairs with the acquire in resv_iter_restart(). */
 	smp_store_release(&list->count, idx + 1);
 }
@@ -287,20 +283,19 @@ static void resv_list_overwrite(struct dma_resv_list *list, unsigned int idx,
 
 	/* Pairs with the address dependency of readers on the slot. */
 	smp_store_release(&list->slot[idx], resv_entry(fence, usage));
-	list->hint = idx;
 	dma_fence_put(old);
 }
 
 /*
  * May the slot holding @entry be given to @fence, added with @usage?
- * Yes if the slot's fence is known to be signalled (only the flag is
- * looked at, to keep the scan cheap), or if it is an earlier or the same
- * fence of the same timeline whose usage is not more binding than @usage.
- * With @poll the provider is asked whether the fence is signalled, which
- * finds more reusable slots but costs a callback per fence.
+ * Yes if it holds an earlier or the same fence of the same timeline whose
+ * usage is not more binding than @usage, or a fence that has signalled.
+ * The provider is asked about the latter (dma_fence_is_signaled()): a
+ * fence that only learns it is done when polled must not keep its slot,
+ * or a buffer fed by such a provider collects fences without bound.
  */
 static bool resv_entry_reusable(unsigned long entry, struct dma_fence *fence,
-				enum dma_resv_usage usage, bool poll)
+				enum dma_resv_usage usage)
 {
 	struct dma_fence *old = resv_entry_fence(entry);
 
@@ -309,31 +304,22 @@ static bool resv_entry_reusable(unsigned long entry, struct dma_fence *fence,
 	    dma_fence_is_later_or_same(fence, old))
 		return true;
 
-	if (poll)
-		return dma_fence_is_signaled(old);
-
-	return test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &old->flags);
+	return dma_fence_is_signaled(old);
 }
 
 /*
- * Find a used slot of @list that @fence may take over, see
- * resv_entry_reusable(). The slot written last is tried first: drivers
- * that keep adding fences of one timeline find it there without a scan.
- * Returns the slot index, or -1 when @fence needs a new slot.
+ * Find the first used slot of @list that @fence may take over, see
+ * resv_entry_reusable(). Returns the slot index, or -1 when @fence needs
+ * a new slot.
  */
 static int resv_list_find_reusable(struct dma_resv_list *list,
 				   struct dma_fence *fence,
-				   enum dma_resv_usage usage, bool poll)
+				   enum dma_resv_usage usage)
 {
-	u32 n = list->count;
 	u32 i;
 
-	if (list->hint < n &&
-	    resv_entry_reusable(list->slot[list->hint], fence, usage, poll))
-		return list->hint;
-
-	for (i = 0; i < n; i++)
-		if (resv_entry_reusable(list->slot[i], fence, usage, poll))
+	for (i = 0; i < list->count; i++)
+		if (resv_entry_reusable(list->slot[i], fence, usage))
 			return i;
 
 	return -1;
@@ -486,10 +472,15 @@ EXPORT_SYMBOL(dma_resv_reset_max_fences);
 /*
  * Slow path of dma_resv_add_fence() for a caller that did not reserve a
  * slot; @list is the published list or NULL, @fence a reference that is
- * consumed. The caller already warned. Without blocking on memory, try in
- * turn: a free slot the reservation did not cover, a slot whose fence
- * polls signalled, a bigger list. If all of that fails, wait for @fence
- * instead of recording it: a signalled fence needs no slot.
+ * consumed. The caller already warned, and no slot can be reused.
+ *
+ * The caller holds the reservation lock and may be in a fence signalling
+ * critical section, so nothing here sleeps: neither waiting for @fence
+ * (whose signalling may need this very lock) nor reclaim. In turn: a free
+ * slot the reservation did not cover, a bigger list from the atomic
+ * reserves. When even that fails @fence cannot be recorded; it is dropped
+ * with an error naming it, which is what a driver that adds without
+ * reserving risks (6.12 stops the machine with BUG_ON instead).
  */
 static void resv_add_unreserved(struct dma_resv *obj,
 				struct dma_resv_list *list,
@@ -498,16 +489,9 @@ static void resv_add_unreserved(struct dma_resv *obj,
 {
 	struct dma_resv_list *new;
 	u32 used;
-	int idx;
 
 	if (list && list->count < list->capacity) {
 		resv_list_append(list, fence, usage);
-		return;
-	}
-
-	idx = list ? resv_list_find_reusable(list, fence, usage, true) : -1;
-	if (idx >= 0) {
-		resv_list_overwrite(list, idx, fence, usage);
 		return;
 	}
 
@@ -515,11 +499,10 @@ static void resv_add_unreserved(struct dma_resv *obj,
 	new = NULL;
 	if (used < RESV_MAX_SLOTS)
 		new = resv_list_alloc(resv_list_target(used + 1),
-				      GFP_NOWAIT | __GFP_NOWARN);
+				      GFP_ATOMIC | __GFP_NOWARN);
 	if (!new) {
-		pr_err("dma-resv: no slot for fence %llu:%llu, waiting for it\n",
+		pr_err("dma-resv: no memory for a slot, fence %llu:%llu not recorded\n",
 		       fence->context, fence->seqno);
-		dma_fence_wait(fence, false);
 		dma_fence_put(fence);
 		return;
 	}
@@ -545,8 +528,9 @@ static void resv_add_unreserved(struct dma_resv *obj,
  * or the same fence of the same timeline, added with the same or a less
  * binding usage) or a fence that has signalled, @fence takes its slot.
  * Otherwise it needs one of the slots reserved with
- * dma_resv_reserve_fences() since the lock was taken; adding without one
- * is a bug and warns.
+ * dma_resv_reserve_fences() since the lock was taken. Adding without one
+ * is a bug: it warns once, and the fence is recorded if a slot can be
+ * found without sleeping (never by waiting for a fence under the lock).
  *
  * Containers (fence arrays and chains) must not be added; add their
  * members one by one instead, see dma_fence_unwrap_for_each(). One that is
@@ -569,7 +553,7 @@ void dma_resv_add_fence(struct dma_resv *obj, struct dma_fence *fence,
 	dma_fence_get(fence);
 
 	list = resv_list_locked(obj);
-	idx = list ? resv_list_find_reusable(list, fence, usage, false) : -1;
+	idx = list ? resv_list_find_reusable(list, fence, usage) : -1;
 	if (idx >= 0) {
 		resv_list_overwrite(list, idx, fence, usage);
 		return;

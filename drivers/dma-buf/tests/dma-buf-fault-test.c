@@ -441,6 +441,47 @@ static void reserve_enomem_keeps_every_fence(struct kunit *test)
 	expect_resv_holds(test, obj, &set, done);
 }
 
+/*
+ * dma_resv_add_fence() without a reserved slot is a driver bug that warns
+ * once. It runs under the reservation lock, maybe in a fence signalling
+ * critical section, so it must not sleep to recover: not to allocate, and
+ * not to wait for the fence. Called here with preemption off, where any
+ * sleep is reported: on an empty object the new list has to come from
+ * the atomic reserves, and when even that allocation is refused the fence
+ * is dropped, with its reference given back.
+ */
+static void add_unreserved_enomem_never_sleeps(struct kunit *test)
+{
+	struct dma_resv *obj = managed_resv(test);
+	struct dma_fence *lost = managed_fence(test);
+	struct dma_fence *kept = managed_fence(test);
+	struct fence_set set = {};
+	unsigned int left;
+
+	KUNIT_ASSERT_EQ(test, dma_resv_lock(obj, NULL), 0);
+	expect_warn_begin("resv-add-unreserved");
+	fault_arm(1);
+	preempt_disable();
+	dma_resv_add_fence(obj, lost, DMA_RESV_USAGE_WRITE);
+	preempt_enable();
+	left = fault_disarm();
+	expect_warn_end("resv-add-unreserved");
+
+	/* With memory there, the same mistake records the fence. */
+	preempt_disable();
+	dma_resv_add_fence(obj, kept, DMA_RESV_USAGE_READ);
+	preempt_enable();
+	dma_resv_unlock(obj);
+
+	KUNIT_ASSERT_EQ(test, left, 0);
+	KUNIT_EXPECT_EQ(test, kref_read(&lost->refcount), 1);
+	KUNIT_EXPECT_EQ(test, kref_read(&kept->refcount), 2);
+	set.fence[0] = kept;
+	set.usage[0] = DMA_RESV_USAGE_READ;
+	set.n = 1;
+	expect_resv_holds(test, obj, &set, NULL);
+}
+
 static void get_fences_enomem_hands_out_nothing(struct kunit *test)
 {
 	static struct dma_fence *poison[1];
@@ -1098,6 +1139,7 @@ static void sync_file_info_enomem_at_every_allocation(struct kunit *test)
 static struct kunit_case dma_buf_fault_cases[] = {
 	KUNIT_CASE(failslab_refuses_the_armed_allocation),
 	KUNIT_CASE(reserve_enomem_keeps_every_fence),
+	KUNIT_CASE(add_unreserved_enomem_never_sleeps),
 	KUNIT_CASE(get_fences_enomem_hands_out_nothing),
 	KUNIT_CASE(get_singleton_enomem_on_snapshot),
 	KUNIT_CASE(get_singleton_enomem_on_array),

@@ -968,6 +968,43 @@ static void add_reuses_the_slot_of_a_signalled_fence(struct kunit *test)
 	dma_fence_put(f[1]);
 }
 
+/*
+ * Providers that never call dma_fence_signal() themselves and only answer
+ * &dma_fence_ops.signaled when asked must not make an object grow: each
+ * add asks, and takes the slot of a fence whose work is done. 100,000
+ * submissions, each on a timeline of its own, each done by the time the
+ * next one is added; the object never holds more than the latest.
+ */
+#define POLLED_CYCLES	100000
+
+static void add_reuses_slots_of_fences_done_when_polled(struct kunit *test)
+{
+	atomic_t releases = ATOMIC_INIT(0);
+	unsigned int i, most = 0;
+	struct dma_resv obj;
+
+	dma_resv_init(&obj);
+	for (i = 0; i < POLLED_CYCLES; i++) {
+		struct dma_fence *f = new_fence(test, &mock_ops_full, 1);
+
+		to_mock_fence(f)->release_count = &releases;
+		add_fence_to(test, &obj, f, DMA_RESV_USAGE_BOOKKEEP);
+		/* The work completes; only a poll will notice. */
+		WRITE_ONCE(to_mock_fence(f)->hw_done, true);
+		KUNIT_ASSERT_FALSE(test, test_bit(DMA_FENCE_FLAG_SIGNALED_BIT,
+						  &f->flags));
+		dma_fence_put(f);
+		/* A prime period, so no list capacity hides in the phase. */
+		if (i % 97 == 0 || i == POLLED_CYCLES - 1)
+			most = max(most, count_locked(test, &obj,
+						      DMA_RESV_USAGE_BOOKKEEP));
+	}
+	KUNIT_EXPECT_EQ(test, most, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&releases), POLLED_CYCLES - 1);
+	dma_resv_fini(&obj);
+	KUNIT_EXPECT_EQ(test, atomic_read(&releases), POLLED_CYCLES);
+}
+
 /* Reserving slots */
 
 static void reserve_covers_the_fences_added_after_it(struct kunit *test)
@@ -2266,6 +2303,7 @@ static struct kunit_case dma_resv_cases[] = {
 	KUNIT_CASE(add_with_stronger_usage_promotes_the_fence),
 	KUNIT_CASE(add_with_weaker_usage_never_degrades),
 	KUNIT_CASE(add_reuses_the_slot_of_a_signalled_fence),
+	KUNIT_CASE_SLOW(add_reuses_slots_of_fences_done_when_polled),
 	KUNIT_CASE(reserve_covers_the_fences_added_after_it),
 	KUNIT_CASE(reserve_and_fill_a_thousand_fences),
 	KUNIT_CASE(reserve_failure_leaves_the_object_intact),
