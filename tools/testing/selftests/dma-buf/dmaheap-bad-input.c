@@ -35,6 +35,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
+#include "differs.h"
 #pragma GCC diagnostic pop
 /* TEST_F() keeps a harness local across setjmp(); none of ours is. */
 #pragma GCC diagnostic ignored "-Wclobbered"
@@ -390,6 +391,7 @@ TEST_F(heaps, nonzero_input_fd)
  */
 TEST_F(heaps, bad_sizes)
 {
+	DIFFERS_FROM_612("heap-oversize-request");
 	const __u64 ps = page_size();
 	struct sysinfo si;
 	__u64 ram;
