@@ -962,14 +962,19 @@ TEST_F(ub, sync_from_threads)
 	EXPECT_EQ(0, r.errors);
 }
 
-/* An END bracket on a buffer that never had a START is harmless. */
+/*
+ * As in 6.12, an END bracket on a udmabuf that never had a START (so has
+ * no CPU mapping to sync yet) is EINVAL; once a START made one, END works,
+ * also twice in a row.
+ */
 TEST_F(ub, sync_end_first)
 {
 	int fd = keep(_metadata, self, ub_create(self->dev, self->memfd, 0, 0,
 						 self->ps));
 
-	EXPECT_EQ(0, buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
+	EXPECT_EQ(-EINVAL, buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
 	EXPECT_EQ(0, buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+	EXPECT_EQ(0, buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 	EXPECT_EQ(0, buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
 }
 
