@@ -56,7 +56,7 @@ if [ ! -f "$tree/.config" ] || [ "$(cat "$tree/.dmabuf-config" 2>/dev/null)" != 
 	fi
 	echo "$stamp" > "$tree/.dmabuf-config"
 fi
-echo "build-612: compiling the base kernel (warm ccache: several minutes)"
+echo "build-612: compiling the base kernel (warm ccache: about 4 min from a fresh copy; seconds when nothing changed)"
 start=$(date +%s)
 log=$build/build-612.log
 "$h/kmake" "$build" bzImage modules > "$log" 2>&1 &
