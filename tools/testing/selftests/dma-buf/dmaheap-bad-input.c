@@ -584,9 +584,7 @@ TEST_F(heaps, bad_requests)
 			EXPECT_EQ(-cases[i].err, got) {
 				TH_LOG("%s: %s: got %s, want %s",
 				       self->names[h], cases[i].what,
-				       got ? strerror(-got) : "success",
-				       cases[i].err ? strerror(cases[i].err) :
-				       "success");
+				       strerror(-got), strerror(cases[i].err));
 			}
 			/* A descriptor was installed exactly when it worked. */
 			EXPECT_EQ(got ? -1 : 0, close(next)) {
