@@ -18,9 +18,11 @@ DRM_LIMIT ?= 900
 BOUNCE_LIMIT ?= 600
 SYNC_LIMIT ?= 900
 UPSTREAM_LIMIT ?= 900
+ORACLE_LIMIT ?= 900
 
 .PHONY: all run check shell deps base kernel initramfs boot-test boot-bounce \
-	boot-lockdep boot-lockdep-access boot-drm boot-sync boot-upstream boot-demo boot-dev lint report clean
+	boot-lockdep boot-lockdep-access boot-drm boot-sync boot-upstream boot-demo boot-dev lint report clean \
+	kernel-612 initramfs-612 boot-oracle
 
 all: kernel initramfs
 
@@ -58,6 +60,31 @@ boot-dev: initramfs
 	@$(H)/boot.sh $(BUILD) dev $(OUT)/dev $(TEST_LIMIT) \
 		'kunit.filter_glob=$(SUITES)' harness_tests=$(TESTS)
 	@python3 $(H)/check-log.py boot $(BUILD) $(OUT)/dev dev
+
+# The differential oracle: the UNMODIFIED 6.12 base kernel (same config
+# fragments, none of our files) runs every kselftest of ours case by case
+# and make run's demos.  An unmarked case that fails there, a marked one
+# (DIFFERS_FROM_612) that passes there, or a mark naming no row of the
+# README's "Differences from 6.12" table fails it.
+# Each step's time goes to OUT/oracle-time-*, which make check prints.
+kernel-612: base
+	@mkdir -p $(OUT); s=$$(date +%s); $(H)/build-612.sh $(BUILD) && \
+		echo "oracle: base kernel build $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/oracle-time-1
+
+initramfs-612: kernel-612
+	@s=$$(date +%s); $(H)/build-initramfs.sh $(BUILD) 612 && \
+		echo "oracle: initramfs-612 $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/oracle-time-2
+
+boot-oracle: initramfs-612
+	@rm -rf $(OUT)/oracle
+	@s=$$(date +%s); KERNEL=$(BUILD)/linux-612/arch/x86/boot/bzImage \
+		INITRD=$(BUILD)/initramfs-612.cpio.gz \
+		$(H)/boot.sh $(BUILD) oracle $(OUT)/oracle $(ORACLE_LIMIT) \
+		kunit.enable=0 && \
+		echo "oracle: boot $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/oracle-time-3
 
 shell: initramfs
 	@$(H)/boot.sh $(BUILD) shell $(OUT)/shell 86400 kunit.enable=0
@@ -113,7 +140,7 @@ lint: kernel
 	@$(H)/lint.sh $(BUILD) $(SHARED)
 
 check: lint boot-test boot-lockdep boot-lockdep-access boot-drm boot-bounce \
-	boot-sync boot-upstream boot-demo report
+	boot-sync boot-upstream boot-demo boot-oracle report
 	@echo "== verdict =="
 	@rc=0; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/test test || rc=1; \
@@ -127,9 +154,11 @@ check: lint boot-test boot-lockdep boot-lockdep-access boot-drm boot-bounce \
 		|| rc=1; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/demo-check demo \
 		|| rc=1; \
+	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/oracle oracle || rc=1; \
+	cat $(OUT)/oracle-time-[123] 2>/dev/null; \
 	python3 $(H)/check-log.py sum $(OUT)/lint $(OUT)/test $(OUT)/lockdep \
 		$(OUT)/lockdep-access $(OUT)/drm $(OUT)/bounce $(OUT)/sync \
-		$(OUT)/upstream $(OUT)/demo-check || rc=1; \
+		$(OUT)/upstream $(OUT)/demo-check $(OUT)/oracle || rc=1; \
 	exit $$rc
 
 clean:

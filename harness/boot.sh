@@ -5,7 +5,8 @@
 # userspace results to OUT/user.log.
 # usage: harness/boot.sh BUILD MODE OUT [TIMEOUT_S] [extra kernel args...]
 # ACCEL=kvm uses KVM (only where it really works); default is TCG.
-# SMP sets the number of vCPUs (default 2).
+# SMP sets the number of vCPUs (default 2).  KERNEL and INITRD override the
+# images (the oracle boot runs the base kernel with its own initramfs).
 set -eu
 build=$(cd "$1" && pwd)
 mode=$2
@@ -30,8 +31,8 @@ start=$(date +%s)
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-machine q35 -cpu max -smp "$smp" -m "$mem" -accel "$accel" \
-	-kernel "$build/linux/arch/x86/boot/bzImage" \
-	-initrd "$build/initramfs.cpio.gz" -append "$cmdline" \
+	-kernel "${KERNEL:-$build/linux/arch/x86/boot/bzImage}" \
+	-initrd "${INITRD:-$build/initramfs.cpio.gz}" -append "$cmdline" \
 	-display none -monitor none -no-reboot "${serial[@]}" || rc=$?
 echo "boot: $mode guest finished in $(( $(date +%s) - start )) s (qemu rc=$rc)"
 [ $rc -eq 124 ] && echo "boot: TIMEOUT after $limit s" >&2

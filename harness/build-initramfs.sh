@@ -3,16 +3,23 @@
 # Build the guest's initramfs: static busybox, our init, statically linked
 # test programs (ours and upstream's sync, udmabuf and dmabuf-heaps
 # kselftests) and the test modules.
-# usage: harness/build-initramfs.sh BUILD
+# With 612 as second argument, the oracle boot's initramfs instead: our
+# kselftests and the demos built against the uapi headers of the
+# unmodified base tree (BUILD/linux-612), the same init, no modules.
+# usage: harness/build-initramfs.sh BUILD [612]
 set -euo pipefail
 build=$(cd "$1" && pwd)
 h=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$h")
-tree=$build/linux
-root=$build/initramfs
-hdr=$build/usr
-echo "initramfs: installing uapi headers"
-flock "$build/lock" "$h/kmake" "$build" -s headers_install INSTALL_HDR_PATH="$hdr" >/dev/null
+base=${2:-}
+sfx=${base:+-$base}
+export KTREE=linux$sfx
+tree=$build/linux$sfx
+root=$build/initramfs$sfx
+hdr=$build/usr$sfx
+lock=$build/lock$sfx
+echo "initramfs$sfx: installing uapi headers"
+flock "$lock" "$h/kmake" "$build" -s headers_install INSTALL_HDR_PATH="$hdr" >/dev/null
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,upstream,demo,lib/modules}
 cp /bin/busybox "$root/bin/busybox"
@@ -20,12 +27,20 @@ cp "$h/guest/init" "$root/init"
 chmod +x "$root/init"
 cc="gcc -static -O2 -Wall -Wextra -Werror -pthread -I$hdr/include"
 sel=$tree/tools/testing/selftests
-echo "initramfs: building test programs"
+echo "initramfs$sfx: building test programs"
 # Our kselftests.
 for src in "$repo"/tools/testing/selftests/dma-buf/*.c; do
 	[ -e "$src" ] || continue
 	$cc -I"$sel" -o "$root/tests/$(basename "$src" .c)" "$src"
 done
+if [ -n "$base" ]; then
+	for src in "$h"/demo/*.c; do
+		$cc -o "$root/demo/$(basename "$src" .c)" "$src"
+	done
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs$sfx.cpio.gz"
+	echo "initramfs$sfx: $(ls "$root/tests" | wc -w) test programs, $(ls "$root/demo" | wc -w) demos, $(du -k "$build/initramfs$sfx.cpio.gz" | cut -f1) KiB"
+	exit 0
+fi
 # Upstream's sync kselftest, unchanged with its own main() (sources from
 # the base tree), for the sync boot; outside /tests, which the test boot
 # runs whole.

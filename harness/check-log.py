@@ -4,8 +4,15 @@
 
 usage: check-log.py boot BUILD OUTDIR MODE
        (MODE: test, lockdep, lockdep-access, drm, bounce, sync, upstream,
-       demo or dev)
+       demo, dev or oracle)
        check-log.py sum OUTDIR...
+
+The oracle boot runs our kselftests case by case on the unmodified 6.12
+base kernel.  There, an unmarked case must pass, a case marked with
+DIFFERS_FROM_612(row) must fail, the row must be in README.md's
+"Differences from 6.12" table, and the case must pass in our test boot
+(BUILD/out/test, when it ran).  The demos must exit 0.  Kernel reports are
+the base's and only counted.
 
 A boot passes when it reached the end of its init script, every test in it
 passed and the kernel log holds no report of any debug facility: WARNING,
@@ -241,6 +248,87 @@ def kmemleak(user, out, mode, v):
         print("  kmemleak: no leak of ours")
 
 
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                      "README.md")
+CASE = re.compile(r"HARNESS-CASE-BEGIN (\S+)\n(.*?)HARNESS-CASE \1 rc=(\d+)",
+                  re.S)
+MARK = re.compile(r"^# differs-from-6\.12: (\S+)$", re.M)
+
+
+def readme_rows(path=README):
+    """The row ids of the README's "Differences from 6.12" table."""
+    text = read(path)
+    m = re.search(r"^## Differences from 6\.12\s*$(.*?)(?=^## |\Z)", text,
+                  re.M | re.S)
+    if not m:
+        return set()
+    return set(re.findall(r"^\|\s*`([^`]+)`\s*\|", m.group(1), re.M))
+
+
+def failed_in_test_boot(build):
+    """Cases (prog/case) that did not pass in our test boot, if it ran."""
+    user = read(os.path.join(build, "out", "test", "user.log"))
+    if not user:
+        return None
+    bad = set()
+    for name, body, rc in re.findall(
+            r"HARNESS-BEGIN (\S+)\n(.*?)HARNESS-END \1 rc=(\d+)", user, re.S):
+        for line in body.splitlines():
+            t = TAP.match(line)
+            if t and (t.group(1) == "not ok" or "# SKIP" in t.group(2)):
+                case = t.group(2).split(" ")[0].split(".")[-1]
+                bad.add("%s/%s" % (name, case))
+    return bad
+
+
+def oracle(build, user, console, v):
+    rows = readme_rows()
+    ours_bad = failed_in_test_boot(build)
+    cases = CASE.findall(user)
+    if not cases:
+        v.bad("no kselftest case ran on the base kernel")
+    marked = 0
+    for case, body, rc in cases:
+        marks = MARK.findall(body)
+        ok = rc == "0"
+        if marks:
+            marked += 1
+            row = marks[0]
+            if row not in rows:
+                v.bad("%s: marked with row '%s', which the README's "
+                      "Differences table lacks" % (case, row))
+            elif ok:
+                v.bad("%s: marked %s but PASSES on 6.12 (stale mark)" %
+                      (case, row))
+            elif ours_bad is not None and case in ours_bad:
+                v.bad("%s: marked %s but does not pass on our kernel" %
+                      (case, row))
+            else:
+                v.passed += 1
+        elif ok:
+            v.passed += 1
+        else:
+            why = [ln.strip() for ln in body.splitlines()
+                   if re.match(r"#\s+\S+\.c:\d+:", ln) or
+                   ln.startswith("not ok") or "# SKIP" in ln][:4]
+            v.bad("%s: fails on 6.12 (rc=%s) and is not marked\n      %s" %
+                  (case, rc, "\n      ".join(why)))
+    ran = dict(re.findall(r"HARNESS-END (\S+) rc=(\d+)", user))
+    for name in DEMOS:
+        if ran.get(name) == "0":
+            v.passed += 1
+        else:
+            v.bad("demo %s on 6.12: rc=%s" % (name, ran.get(name, "missing")))
+    print("  %d kselftest cases run on 6.12, %d of them marked as "
+          "differing (README rows: %d)%s" % (
+              len(cases), marked, len(rows),
+              "" if ours_bad is not None else
+              "; no test boot log to cross-check the marks with"))
+    n = len([ln for ln in console.splitlines() if REPORTS.search(ln)])
+    if n:
+        print("  %d kernel report lines of the base kernel (not judged)" % n)
+
+
 def boot(build, out, mode):
     console = read(os.path.join(out, "console.log"))
     user = read(os.path.join(out, "user.log"))
@@ -250,9 +338,13 @@ def boot(build, out, mode):
         v.bad("the guest did not finish (hang, timeout or crash); "
               "last kernel lines:\n    " +
               "\n    ".join(console.splitlines()[-15:]))
-    reports = kernel_reports(console, v,
+    # The base kernel's reports are 6.12's, not ours: not judged.
+    reports = kernel_reports(console, None if mode == "oracle" else v,
                              UPSTREAM_DRM_WARN if mode == "drm" else None)
-    if mode.startswith("lockdep"):
+    if mode == "oracle":
+        oracle(build, user, console, v)
+        reports = []
+    elif mode.startswith("lockdep"):
         # Each splat boot names the function its report must point at.
         culprit = LOCKDEP_CULPRIT[mode]
         if (LOCKDEP_CYCLE in console and "dma_fence_map" in console and

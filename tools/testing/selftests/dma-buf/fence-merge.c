@@ -39,6 +39,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include "kselftest_harness.h"
+#include "differs.h"
 #pragma GCC diagnostic pop
 
 #define SW_SYNC_PATH	"/sys/kernel/debug/sync/sw_sync"
@@ -591,6 +592,7 @@ TEST_F(fence, signalled_member_is_dropped)
  */
 TEST_F(fence, all_signalled_merge_gives_stub)
 {
+	DIFFERS_FROM_612("signalled-fence-names");
 	struct sync_fence_info fi[2];
 	struct sync_file_info info;
 	__u64 ts_a, ts_b, latest;
@@ -736,6 +738,7 @@ TEST_F(fence, info_status_and_timestamp)
 /* In a half-signalled merge each entry reports its own state. */
 TEST_F(fence, info_reports_each_member)
 {
+	DIFFERS_FROM_612("signalled-fence-names");
 	struct sync_fence_info fi[4];
 	struct sync_file_info info;
 	int a1, b1, m, i, done = 0;

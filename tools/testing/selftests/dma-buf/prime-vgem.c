@@ -170,19 +170,40 @@ FIXTURE_TEARDOWN(prime)
 		EXPECT_EQ(self->objects, bufinfo_settles_at(self->objects));
 }
 
-/* Does debugfs bufinfo list a device named @dev as attached? */
+/*
+ * Does debugfs bufinfo list a device named @dev as attached?  6.12's
+ * format: after each buffer, "\tAttached Devices:\n", then one
+ * "\t<device name>\n" line per attachment, then "Total N devices
+ * attached".
+ */
 static int bufinfo_lists_device(const char *dev)
 {
+	static const char head[] = "\tAttached Devices:\n";
 	const size_t len = 1 << 16;
-	char *text, want[64];
-	int n, found;
+	size_t dlen = strlen(dev);
+	char *text, *p;
+	int n, found = 0;
 
 	text = malloc(len);
 	if (!text)
 		return -ENOMEM;
 	n = read_text(BUFINFO_FILE, text, len);
-	snprintf(want, sizeof(want), "\t%s syncs=", dev);
-	found = n < 0 ? n : !!strstr(text, want);
+	if (n < 0) {
+		free(text);
+		return n;
+	}
+	for (p = strstr(text, head); p && !found; p = strstr(p, head)) {
+		p += sizeof(head) - 1;
+		while (*p == '\t' && !found) {
+			found = !strncmp(p + 1, dev, dlen) && p[1 + dlen] == '\n';
+			p = strchr(p, '\n');
+			if (!p)
+				break;
+			p++;
+		}
+		if (!p)
+			break;
+	}
 	free(text);
 	return found;
 }

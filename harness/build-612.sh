@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build the UNMODIFIED 6.12 base kernel for the oracle boot: a copy of the
+# base tree in BUILD/linux-612 (nothing of ours laid over it), configured
+# from the same fragments as our guest, minus the options that only our
+# Kconfig knows (our KUnit suites and test modules).  Same kmake settings,
+# so that every file our overlay does not touch is a ccache hit.
+# usage: harness/build-612.sh BUILD
+set -eu
+build=$(cd "$1" && pwd)
+h=$(cd "$(dirname "$0")" && pwd)
+base=$build/base/linux-source-6.12
+tree=$build/linux-612
+export KTREE=linux-612
+exec 9>"$build/lock-612"
+flock 9
+[ -d "$base" ] || { echo "build-612: no base tree at $base" >&2; exit 1; }
+if [ ! -f "$tree/.base-copied" ]; then
+	echo "build-612: copying the base tree to $tree"
+	rm -rf "$tree"
+	cp -a "$base" "$tree"
+	touch "$tree/.base-copied"
+fi
+frags="$h/config/guest.config $h/config/debug.config"
+# The options the base tree's Kconfig files define.
+known=$build/612-kconfig-symbols
+[ -s "$known" ] || find "$tree" -name 'Kconfig*' -type f -print0 |
+	xargs -0 grep -hoE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
+	awk '{ print "CONFIG_" $2 }' | sort -u > "$known"
+frag=$build/612.config
+cat $frags | grep -E '^CONFIG_[A-Z0-9_]+=' |
+	while IFS= read -r line; do
+		grep -qx "${line%%=*}" "$known" && echo "$line"
+	done > "$frag"
+dropped=$(cat $frags | grep -cE '^CONFIG_[A-Z0-9_]+=' || true)
+dropped=$((dropped - $(wc -l < "$frag")))
+stamp=$(cat "$frag" | sha1sum | cut -c1-40)
+if [ ! -f "$tree/.config" ] || [ "$(cat "$tree/.dmabuf-config" 2>/dev/null)" != "$stamp" ]; then
+	echo "build-612: configuring (tinyconfig + the fragments, $dropped options only our tree knows dropped)"
+	"$h/kmake" "$build" -s tinyconfig >/dev/null
+	(cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m -Q .config "$frag" >/dev/null)
+	"$h/kmake" "$build" -s olddefconfig >/dev/null
+	awk -F= '{ v[$1] = $0 } END { for (k in v) print v[k] }' "$frag" |
+		while IFS= read -r line; do
+			opt=${line%%=*}
+			if [ "${line#*=}" = n ]; then
+				if grep -q "^$opt=" "$tree/.config"; then echo "$line"; fi
+			elif ! grep -qx "$line" "$tree/.config"; then
+				echo "$line"
+			fi
+		done > "$build/config-mismatch-612"
+	if [ -s "$build/config-mismatch-612" ]; then
+		echo "build-612: these fragment options did not survive olddefconfig:" >&2
+		cat "$build/config-mismatch-612" >&2
+		exit 1
+	fi
+	echo "$stamp" > "$tree/.dmabuf-config"
+fi
+echo "build-612: compiling the base kernel (warm ccache: about 4 min from a fresh copy; seconds when nothing changed)"
+start=$(date +%s)
+log=$build/build-612.log
+"$h/kmake" "$build" bzImage modules > "$log" 2>&1 &
+pid=$!
+while kill -0 $pid 2>/dev/null; do
+	sleep 30
+	kill -0 $pid 2>/dev/null || break
+	echo "build-612: ... $(( $(date +%s) - start )) s, $(grep -c '^  CC' "$log") files compiled so far"
+done
+if ! wait $pid; then
+	grep -E 'error|Error' "$log" | head -40 >&2
+	echo "build-612: FAILED (full log: $log)" >&2
+	exit 1
+fi
+echo "build-612: base kernel ready in $(( $(date +%s) - start )) s"
