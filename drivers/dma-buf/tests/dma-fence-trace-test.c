@@ -757,15 +757,18 @@ struct signaled_record {
  * struct record_catch - the names of the record an ftrace export caught
  * @lock: guards the fields below it; taken with interrupts off
  * @context: truncated context of the fence whose record is wanted
- * @seen: records of that context caught
+ * @seen: records of that context caught (one per trace instance that has
+ *	the event enabled: the boot may have enabled it globally)
+ * @wrong: records of that context whose names are not the provider's
  * @driver: driver name of the last such record
  * @timeline: timeline name of the last such record
  */
 struct record_catch {
-	/* Guards @context, @seen, @driver and @timeline. */
+	/* Guards the fields below. */
 	spinlock_t lock;
 	unsigned int context;
 	unsigned int seen;
+	unsigned int wrong;
 	char driver[TRACE_NAME_LEN];
 	char timeline[TRACE_NAME_LEN];
 };
@@ -809,6 +812,9 @@ static void record_catch_write(struct trace_export *export, const void *entry,
 				rec->driver_loc);
 		record_copy_str(record_catch.timeline, entry, size,
 				rec->timeline_loc);
+		if (strcmp(record_catch.driver, MOCK_DRIVER_NAME) ||
+		    strcmp(record_catch.timeline, MOCK_TIMELINE_NAME))
+			record_catch.wrong++;
 	}
 	spin_unlock_irqrestore(&record_catch.lock, flags);
 }
@@ -826,32 +832,46 @@ static struct trace_export record_export = {
 static void signaled_record_carries_provider_names(struct kunit *test)
 {
 	struct dma_fence *f = trace_fence_new(test, &mock_ops_plain, 5);
+	struct trace_array *tr;
+	unsigned int seen, wrong;
 	unsigned long flags;
-	unsigned int seen;
 	int err;
 
 	spin_lock_irqsave(&record_catch.lock, flags);
 	record_catch.context = lower_32_bits(f->context);
 	record_catch.seen = 0;
+	record_catch.wrong = 0;
 	record_catch.driver[0] = '\0';
 	record_catch.timeline[0] = '\0';
 	spin_unlock_irqrestore(&record_catch.lock, flags);
 
+	/* A trace instance of our own leaves the boot's tracing alone. */
+	tr = trace_array_get_by_name("dma-fence-kunit", NULL);
+	if (!tr)
+		dma_fence_put(f);
+	KUNIT_ASSERT_NOT_NULL(test, tr);
 	err = register_ftrace_export(&record_export);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	err = trace_set_clr_event("dma_fence", "dma_fence_signaled", 1);
 	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, trace_array_set_clr_event(tr, "dma_fence",
+							"dma_fence_signaled",
+							true), 0);
 
 	KUNIT_EXPECT_EQ(test, dma_fence_signal(f), 0);
 
-	trace_set_clr_event("dma_fence", "dma_fence_signaled", 0);
-	unregister_ftrace_export(&record_export);
+	trace_array_set_clr_event(tr, "dma_fence", "dma_fence_signaled", false);
+	if (!err)
+		unregister_ftrace_export(&record_export);
+	trace_array_put(tr);
+	trace_array_destroy(tr);
 	dma_fence_put(f);
 
 	spin_lock_irqsave(&record_catch.lock, flags);
 	seen = record_catch.seen;
+	wrong = record_catch.wrong;
 	spin_unlock_irqrestore(&record_catch.lock, flags);
-	KUNIT_ASSERT_EQ_MSG(test, seen, 1, "records of the fence's signal");
+	KUNIT_ASSERT_GE_MSG(test, seen, 1U, "no record of the fence's signal");
+	KUNIT_EXPECT_EQ_MSG(test, wrong, 0U, "last record: %s/%s",
+			    record_catch.driver, record_catch.timeline);
 	KUNIT_EXPECT_STREQ(test, record_catch.driver, MOCK_DRIVER_NAME);
 	KUNIT_EXPECT_STREQ(test, record_catch.timeline, MOCK_TIMELINE_NAME);
 }

@@ -578,8 +578,8 @@ TEST_F(heaps, bad_requests)
 		  "number 255" },
 		{ _IOWR('b', 0, struct dma_heap_allocation_data), 0, 1,
 		  "other type, number 0" },
-		/* Number 0 too: its flags field reads as a length of 1. */
-		{ DMA_BUF_IOCTL_SYNC, 0, 1, "DMA_BUF_IOCTL_SYNC" },
+		/* Number 0 too: its flags (START is 0) read as length 0. */
+		{ DMA_BUF_IOCTL_SYNC, EINVAL, 0, "DMA_BUF_IOCTL_SYNC" },
 		{ DMA_BUF_SET_NAME, EINVAL, 0, "DMA_BUF_SET_NAME" },
 	};
 
