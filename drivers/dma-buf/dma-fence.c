@@ -267,7 +267,7 @@ static bool dma_fence_names_retired(struct dma_fence *fence)
  * Context: Inside rcu_read_lock() or another RCU read-side section, such as
  * a region with preemption disabled.
  * Return: the provider's name while @fence is unsignalled, the fixed string
- * "signaled-driver" once it has signalled.
+ * "detached-driver" once it has signalled.
  */
 const char *dma_fence_driver_name(struct dma_fence *fence)
 {
@@ -275,7 +275,7 @@ const char *dma_fence_driver_name(struct dma_fence *fence)
 			 "fence driver name read outside an RCU read-side section");
 
 	if (dma_fence_names_retired(fence))
-		return "signaled-driver";
+		return "detached-driver";
 
 	return fence->ops->get_driver_name(fence);
 }
@@ -349,7 +349,8 @@ EXPORT_SYMBOL(dma_fence_timeline_name);
  *   back afterwards. Any lock acquired since the section began and still
  *   held at that point is reported, so annotate with care.
  *
- * dma_fence_signal() and dma_fence_signal_timestamp() annotate themselves.
+ * dma_fence_signal() annotates itself; its _timestamp and _locked variants
+ * do not, as in 6.12.
  * Drivers should annotate everything from the moment a fence becomes
  * visible to others (added to a reservation object, a sync_file or a
  * syncobj) until it is signalled: the tail of the submission ioctl,
@@ -536,40 +537,15 @@ int dma_fence_signal_locked(struct dma_fence *fence)
 }
 EXPORT_SYMBOL(dma_fence_signal_locked);
 
-/*
- * dma_fence_signal_annotated - take the fence lock and signal.
- *
- * Requires a non-NULL @fence whose lock the caller does not hold. Signals
- * with *@timestamp, or with the time read under the lock when @timestamp is
- * NULL, inside a signalling critical section.
- * Return: as dma_fence_signal_timestamp_locked().
- */
-static int dma_fence_signal_annotated(struct dma_fence *fence,
-				      const ktime_t *timestamp)
-{
-	unsigned long flags;
-	bool cookie;
-	int ret;
-
-	cookie = dma_fence_begin_signalling();
-
-	spin_lock_irqsave(fence->lock, flags);
-	ret = dma_fence_signal_timestamp_locked(fence, timestamp ? *timestamp :
-						ktime_get());
-	spin_unlock_irqrestore(fence->lock, flags);
-
-	dma_fence_end_signalling(cookie);
-
-	return ret;
-}
-
 /**
  * dma_fence_signal_timestamp - signal a fence with a given time
  * @fence: the fence to complete, or NULL
  * @timestamp: completion time in CLOCK_MONOTONIC
  *
  * Takes &dma_fence.lock and does what dma_fence_signal_timestamp_locked()
- * describes, inside a signalling critical section.
+ * describes. Unlike dma_fence_signal(), and like 6.12, this is not a
+ * signalling critical section of its own: a caller that wants lockdep to
+ * check its signalling path brackets it with dma_fence_begin_signalling().
  *
  * Context: Any context; &dma_fence.lock of @fence must not be held.
  * Return: 0 if this call signalled @fence, -EINVAL if it had already
@@ -577,10 +553,17 @@ static int dma_fence_signal_annotated(struct dma_fence *fence,
  */
 int dma_fence_signal_timestamp(struct dma_fence *fence, ktime_t timestamp)
 {
+	unsigned long flags;
+	int ret;
+
 	if (!fence)
 		return -EINVAL;
 
-	return dma_fence_signal_annotated(fence, &timestamp);
+	spin_lock_irqsave(fence->lock, flags);
+	ret = dma_fence_signal_timestamp_locked(fence, timestamp);
+	spin_unlock_irqrestore(fence->lock, flags);
+
+	return ret;
 }
 EXPORT_SYMBOL(dma_fence_signal_timestamp);
 
@@ -598,10 +581,22 @@ EXPORT_SYMBOL(dma_fence_signal_timestamp);
  */
 int dma_fence_signal(struct dma_fence *fence)
 {
+	unsigned long flags;
+	bool cookie;
+	int ret;
+
 	if (!fence)
 		return -EINVAL;
 
-	return dma_fence_signal_annotated(fence, NULL);
+	cookie = dma_fence_begin_signalling();
+
+	spin_lock_irqsave(fence->lock, flags);
+	ret = dma_fence_signal_timestamp_locked(fence, ktime_get());
+	spin_unlock_irqrestore(fence->lock, flags);
+
+	dma_fence_end_signalling(cookie);
+
+	return ret;
 }
 EXPORT_SYMBOL(dma_fence_signal);
 

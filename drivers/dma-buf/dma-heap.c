@@ -63,9 +63,9 @@
  * does not fit in an unsigned long, is malformed and fails with -EINVAL;
  * a request for more bytes than the machine has RAM can never succeed and
  * fails with -ENOMEM before the provider is asked, instead of draining
- * memory first.  A request whose size field is too short to carry the new
- * descriptor back, or that is not both read and written, fails with
- * -EINVAL: it could only leave an unknown descriptor in the process.
+ * memory first.  The argument's size and direction are taken from the
+ * request number as 6.12 does, even when they are too short to carry the
+ * new descriptor back.
  */
 
 /* Number of heaps (and minors) the core can serve. */
@@ -214,79 +214,94 @@ struct dma_buf *dma_heap_alloc_buffer(struct dma_heap *heap, u64 len,
 	return dmabuf;
 }
 
-/*
- * Whether request @cmd (DMA_HEAP_IOCTL_ALLOC's number, any size) both
- * reads its argument and writes it back far enough to return the fd.
- */
-static bool dma_heap_cmd_returns_fd(unsigned int cmd)
-{
-	return _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE) &&
-	       _IOC_SIZE(cmd) >= offsetofend(struct dma_heap_allocation_data,
-					     fd);
-}
+/* Argument sizes handled without an allocation. */
+#define DMA_HEAP_ARG_ONSTACK	128
 
 /*
- * DMA_HEAP_IOCTL_ALLOC with a &struct dma_heap_allocation_data of
- * _IOC_SIZE(@cmd) bytes at @uarg: user space may be built against a
- * shorter or a longer version of the structure.  Only the common prefix
- * is read (the rest of ours reads as zero) and written back; unknown
- * trailing bytes are neither looked at nor changed.  The new descriptor
- * is installed only once its number is in user memory, so a fault there
- * leaves no descriptor and frees the buffer.  Returns 0 or -errno.
+ * DMA_HEAP_IOCTL_ALLOC with an argument of the size and direction that
+ * @cmd encodes: user space may be built against a shorter or a longer
+ * version of &struct dma_heap_allocation_data. As in 6.12, the whole
+ * argument is read when @cmd says the kernel reads it, whatever the kernel
+ * does not get from user space reads as zero, and the whole argument is
+ * written back when @cmd says the kernel writes it (bytes beyond our
+ * structure come back as they were read, or as zero). The new descriptor
+ * is installed only once the copy back has succeeded, so a fault there
+ * leaves no descriptor and frees the buffer. Returns 0 or -errno.
  */
 static long dma_heap_ioctl_alloc(struct dma_heap *heap, unsigned int cmd,
 				 void __user *uarg)
 {
-	struct dma_heap_allocation_data req = {};
-	size_t n = min_t(size_t, _IOC_SIZE(cmd), sizeof(req));
+	union {
+		struct dma_heap_allocation_data req;
+		u8 bytes[DMA_HEAP_ARG_ONSTACK];
+	} onstack = {};
+	unsigned int size = _IOC_SIZE(cmd), in = 0, out = 0, need;
+	struct dma_heap_allocation_data *req = &onstack.req;
 	struct dma_buf *dmabuf;
+	long ret = 0;
 	int fd;
 
-	if (!dma_heap_cmd_returns_fd(cmd))
-		return -EINVAL;
-	if (copy_from_user(&req, uarg, n))
-		return -EFAULT;
-	if (req.fd)
-		return -EINVAL;
+	if (_IOC_DIR(cmd) & _IOC_WRITE)
+		in = size;
+	if (_IOC_DIR(cmd) & _IOC_READ)
+		out = size;
+	need = max3(in, out, (unsigned int)sizeof(*req));
+	if (need > sizeof(onstack)) {
+		req = kzalloc(need, GFP_KERNEL);
+		if (!req)
+			return -ENOMEM;
+	}
 
-	dmabuf = dma_heap_alloc_buffer(heap, req.len, req.fd_flags,
-				       req.heap_flags);
-	if (IS_ERR(dmabuf))
-		return PTR_ERR(dmabuf);
+	if (copy_from_user(req, uarg, in)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	if (req->fd) {
+		ret = -EINVAL;
+		goto out;
+	}
 
-	fd = get_unused_fd_flags(req.fd_flags);
+	dmabuf = dma_heap_alloc_buffer(heap, req->len, req->fd_flags,
+				       req->heap_flags);
+	if (IS_ERR(dmabuf)) {
+		ret = PTR_ERR(dmabuf);
+		goto out;
+	}
+
+	fd = get_unused_fd_flags(req->fd_flags);
 	if (fd < 0) {
 		dma_buf_put(dmabuf);
-		return fd;
+		ret = fd;
+		goto out;
 	}
-	req.fd = fd;
-	if (copy_to_user(uarg, &req, n)) {
+	req->fd = fd;
+	if (copy_to_user(uarg, req, out)) {
 		put_unused_fd(fd);
 		dma_buf_put(dmabuf);
-		return -EFAULT;
+		ret = -EFAULT;
+		goto out;
 	}
 	fd_install(fd, dmabuf->file);
-	return 0;
+out:
+	if (req != &onstack.req)
+		kfree(req);
+	return ret;
 }
 
 /*
- * ioctl() of a heap file.  Requests are matched by type and number only;
- * the size is the structure version (see dma_heap_ioctl_alloc()).
- * Returns the request's result, or -ENOTTY for an unknown request.
+ * ioctl() of a heap file. Like 6.12, requests are told apart by number
+ * only, and a number the heap does not know is refused with -EINVAL; the
+ * type and the size are not checked (see dma_heap_ioctl_alloc() for how
+ * the size is used). Returns the request's result.
  */
 static long dma_heap_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
-	if (_IOC_TYPE(cmd) != DMA_HEAP_IOC_MAGIC)
-		return -ENOTTY;
+	if (_IOC_NR(cmd) != _IOC_NR(DMA_HEAP_IOCTL_ALLOC))
+		return -EINVAL;
 
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(DMA_HEAP_IOCTL_ALLOC):
-		return dma_heap_ioctl_alloc(file->private_data, cmd,
-					    (void __user *)arg);
-	default:
-		return -ENOTTY;
-	}
+	return dma_heap_ioctl_alloc(file->private_data, cmd,
+				    (void __user *)arg);
 }
 
 static const struct file_operations dma_heap_fops = {

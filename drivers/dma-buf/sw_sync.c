@@ -588,26 +588,28 @@ static long sw_sync_ioctl_inc(struct sync_timeline *obj, void __user *uarg)
 
 /*
  * sw_sync_read_deadline - copy @fence's deadline into @ns if one was set.
- * @fence must be a point of @obj. Returns 0 or -ENOENT.
+ * @fence must be a sw_sync point, of any timeline: its lock is its own
+ * timeline's. Returns 0 or -ENOENT.
  */
-static int sw_sync_read_deadline(struct sync_timeline *obj,
-				 struct dma_fence *fence, u64 *ns)
+static int sw_sync_read_deadline(struct dma_fence *fence, u64 *ns)
 {
 	struct sync_pt *pt = container_of(fence, struct sync_pt, base);
+	unsigned long flags;
 	int ret = -ENOENT;
 
-	spin_lock_irq(&obj->lock);
+	spin_lock_irqsave(fence->lock, flags);
 	if (test_bit(SW_SYNC_HAS_DEADLINE_BIT, &fence->flags)) {
 		*ns = ktime_to_ns(pt->deadline);
 		ret = 0;
 	}
-	spin_unlock_irq(&obj->lock);
+	spin_unlock_irqrestore(fence->lock, flags);
 	return ret;
 }
 
 /*
  * sw_sync_ioctl_get_deadline - SW_SYNC_GET_DEADLINE: report the earliest
- * deadline set on a fence of this timeline.
+ * deadline set on a sw_sync fence. As in 6.12, the fence may belong to any
+ * sw_sync timeline, not only to the one the ioctl was issued on.
  */
 static long sw_sync_ioctl_get_deadline(struct sync_timeline *obj,
 				       void __user *uarg)
@@ -625,8 +627,8 @@ static long sw_sync_ioctl_get_deadline(struct sync_timeline *obj,
 	if (!fence)
 		return -EINVAL;
 
-	if (fence_to_sync_pt(fence) && dma_fence_parent(fence) == obj)
-		ret = sw_sync_read_deadline(obj, fence, &data.deadline_ns);
+	if (fence_to_sync_pt(fence))
+		ret = sw_sync_read_deadline(fence, &data.deadline_ns);
 	else
 		ret = -EINVAL;
 	dma_fence_put(fence);

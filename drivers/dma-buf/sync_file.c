@@ -98,8 +98,7 @@ static struct sync_file *sync_file_wrap(struct dma_fence *fence,
 		strscpy(sync_file->user_name, name);
 	sync_file->fence = fence;
 
-	file = anon_inode_getfile("sync_file", &sync_file_fops, sync_file,
-				  O_RDWR);
+	file = anon_inode_getfile("sync_file", &sync_file_fops, sync_file, 0);
 	if (IS_ERR(file)) {
 		kfree(sync_file);
 		return NULL;
@@ -177,7 +176,7 @@ EXPORT_SYMBOL(sync_file_get_fence);
  *
  * The name is the one given in SYNC_IOC_MERGE if there was one, otherwise
  * "<driver>-<timeline><context>-<seqno>" made from the fence. Once the
- * fence has signalled, driver and timeline read "signaled-driver" and
+ * fence has signalled, driver and timeline read "detached-driver" and
  * "signaled-timeline", since the provider may have freed its names by
  * then; the two are looked up one after the other, so a fence signalling
  * meanwhile may show one real name and one placeholder. The result is cut
@@ -325,34 +324,27 @@ static long sync_file_ioctl_merge(struct sync_file *sync_file,
 
 /*
  * Fold the status of one fence into the status of a whole sync file, which
- * starts at 1: pending (0) wins over everything, then the first error,
- * then success (1).
+ * starts at 1 and keeps the first member's status that is not success:
+ * whichever of "pending" (0) and an error comes first in the file's order
+ * is what the file reports, as 6.12 does.
  */
 static int sync_file_fold_status(int so_far, int status)
 {
-	if (!so_far || !status)
-		return 0;
-	if (so_far < 0)
-		return so_far;
-	return status;
+	return so_far <= 0 ? so_far : status;
 }
 
 /*
- * Count the fences of @sync_file and fold their states into *@status.
- * A fence may signal at any time, so the result is a snapshot.
+ * Count the fences of @sync_file. A container only loses members it no
+ * longer needs to report, so the count bounds any later walk.
  */
-static u32 sync_file_count_fences(struct sync_file *sync_file, int *status)
+static u32 sync_file_count_fences(struct sync_file *sync_file)
 {
 	struct dma_fence_unwrap cursor;
 	struct dma_fence *fence;
 	u32 count = 0;
 
-	*status = 1;
-	dma_fence_unwrap_for_each(fence, &cursor, sync_file->fence) {
-		*status = sync_file_fold_status(*status,
-						dma_fence_get_status(fence));
+	dma_fence_unwrap_for_each(fence, &cursor, sync_file->fence)
 		count++;
-	}
 	return count;
 }
 
@@ -407,8 +399,9 @@ static u32 sync_file_describe_fences(struct sync_file *sync_file,
 
 /*
  * SYNC_IOC_FILE_INFO. With num_fences == 0 only the summary is reported
- * (name, status, count); otherwise the array must have room for every
- * fence.
+ * (name, count, and as status that of the file's own fence); otherwise the
+ * array must have room for every fence and the status is folded from the
+ * members' as they are described.
  */
 static long sync_file_ioctl_file_info(struct sync_file *sync_file,
 				      void __user *uarg)
@@ -424,8 +417,10 @@ static long sync_file_ioctl_file_info(struct sync_file *sync_file,
 	if (args.flags || args.pad)
 		return -EINVAL;
 
-	count = sync_file_count_fences(sync_file, &status);
-	if (args.num_fences) {
+	count = sync_file_count_fences(sync_file);
+	if (!args.num_fences) {
+		status = dma_fence_get_status(sync_file->fence);
+	} else {
 		if (args.num_fences < count)
 			return -EINVAL;
 

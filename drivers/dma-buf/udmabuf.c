@@ -225,14 +225,20 @@ static int udmabuf_begin_cpu_access(struct dma_buf *dmabuf,
 	return 0;
 }
 
-/* dma_buf_ops.end_cpu_access: hand CPU writes back to the device side. */
+/*
+ * dma_buf_ops.end_cpu_access: hand CPU writes back to the device side. As
+ * in 6.12, this fails with -EINVAL until some begin_cpu_access created the
+ * table: an end without any start has nothing to hand back.
+ */
 static int udmabuf_end_cpu_access(struct dma_buf *dmabuf,
 				  enum dma_data_direction dir)
 {
-	struct sg_table *sgt = udmabuf_cpu_table(dmabuf->priv);
+	struct udmabuf *ubuf = dmabuf->priv;
+	/* Pairs with the smp_store_release() in udmabuf_cpu_table(). */
+	struct sg_table *sgt = smp_load_acquire(&ubuf->cpu_sgt);
 
-	if (IS_ERR(sgt))
-		return PTR_ERR(sgt);
+	if (!sgt)
+		return -EINVAL;
 	dma_sync_sgtable_for_device(udmabuf_misc.this_device, sgt, dir);
 	return 0;
 }

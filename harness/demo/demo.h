@@ -26,7 +26,7 @@
  * freed the real ones, so the kernel no longer reads them.
  */
 #define SIGNALLED_TIMELINE	"signaled-timeline"
-#define SIGNALLED_DRIVER	"signaled-driver"
+#define SIGNALLED_DRIVER	"detached-driver"
 
 /* sw_sync's create request and its increment. */
 struct sw_sync_create_fence_data {

@@ -249,11 +249,13 @@ static int heap_buffer_end_cpu(struct dma_buf *dmabuf,
 }
 
 /*
- * dma_buf_ops.mmap: map the buffer, from page vma->vm_pgoff on, into a
- * shared mapping (read-only ones included), one remapping per table entry
- * the range touches.  The range must lie within the buffer.  Returns 0,
- * -EINVAL for a private mapping or a range past the end, or the error of
- * the remapping (the core then tears the vma down).
+ * dma_buf_ops.mmap: map the buffer, from page vma->vm_pgoff on, one
+ * remapping per table entry the range touches.  The range must lie within
+ * the buffer.  As in 6.12, a private mapping is not refused here: the
+ * remapping accepts it when one entry covers the whole range (a buffer of
+ * one page always does) and fails it with -EINVAL otherwise.  Returns 0,
+ * -EINVAL for a range past the end, or the error of the remapping (the
+ * core then tears the vma down).
  */
 static int heap_buffer_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
@@ -265,9 +267,6 @@ static int heap_buffer_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	unsigned int i;
 	int ret;
 
-	/* Remapped pages cannot be copied on write: shared mappings only. */
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -EINVAL;
 	if (vma->vm_pgoff >= npages ||
 	    vma_pages(vma) > npages - vma->vm_pgoff)
 		return -EINVAL;

@@ -1194,7 +1194,7 @@ static void names_come_from_provider_until_signalled(struct kunit *test)
 	/* A signalled fence may outlive its provider: no more lookups. */
 	dma_fence_signal(f);
 	read_names(f, drv, tl, sizeof(drv));
-	KUNIT_EXPECT_STREQ(test, drv, "signaled-driver");
+	KUNIT_EXPECT_STREQ(test, drv, "detached-driver");
 	KUNIT_EXPECT_STREQ(test, tl, "signaled-timeline");
 	dma_fence_put(f);
 }

@@ -13,6 +13,8 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/trace.h>
+#include <linux/trace_events.h>
 #include <linux/tracepoint.h>
 #include <trace/events/dma_fence.h>
 
@@ -34,10 +36,13 @@
  * probe logs only fences on the context that the running case allocated.
  * With each event it logs the seqno and the names returned, inside the
  * probe, by dma_fence_driver_name() and dma_fence_timeline_name(): the
- * provider's names while the fence is pending, "signaled-driver" and
+ * provider's names while the fence is pending, "detached-driver" and
  * "signaled-timeline" from the moment it has signalled, which is what the
- * trace records of the same events contain. A case compares the complete
- * log of its fence, event by event, with the one it expects.
+ * trace records of the same events contain, except the record of
+ * dma_fence_signaled: it carries the provider's real names, read inside
+ * the signalling path. One case reads that record itself, through an
+ * ftrace export. A case compares the complete log of its fence, event by
+ * event, with the one it expects.
  *
  * Four of the tracepoints are not exported to modules, so the suite must be
  * built in, on a kernel with tracepoints; otherwise its one case skips::
@@ -379,7 +384,7 @@ static void expect_events(struct kunit *test, u64 seqno,
 	}
 
 	for (i = 0; i < min(len, n); i++) {
-		const char *driver = want[i].retired ? "signaled-driver" :
+		const char *driver = want[i].retired ? "detached-driver" :
 						       MOCK_DRIVER_NAME;
 		const char *timeline = want[i].retired ? "signaled-timeline" :
 							 MOCK_TIMELINE_NAME;
@@ -730,6 +735,153 @@ static void lifecycle_fires_events_in_order(struct kunit *test)
 	expect_events(test, 2, want, ARRAY_SIZE(want));
 }
 
+#if IS_ENABLED(CONFIG_EVENT_TRACING)
+/**
+ * struct signaled_record - the layout of a dma_fence_signaled trace record
+ * @ent: the header every trace record starts with
+ * @driver_loc: where the driver name lies: offset from the record's start
+ *	in the low 16 bits, length with the NUL in the high 16 bits
+ * @timeline_loc: the same for the timeline name
+ * @context: &dma_fence.context, truncated
+ * @seqno: &dma_fence.seqno, truncated
+ */
+struct signaled_record {
+	struct trace_entry ent;
+	u32 driver_loc;
+	u32 timeline_loc;
+	unsigned int context;
+	unsigned int seqno;
+};
+
+/**
+ * struct record_catch - the names of the record an ftrace export caught
+ * @lock: guards the fields below it; taken with interrupts off
+ * @context: truncated context of the fence whose record is wanted
+ * @seen: records of that context caught (one per trace instance that has
+ *	the event enabled: the boot may have enabled it globally)
+ * @wrong: records of that context whose names are not the provider's
+ * @driver: driver name of the last such record
+ * @timeline: timeline name of the last such record
+ */
+struct record_catch {
+	/* Guards the fields below. */
+	spinlock_t lock;
+	unsigned int context;
+	unsigned int seen;
+	unsigned int wrong;
+	char driver[TRACE_NAME_LEN];
+	char timeline[TRACE_NAME_LEN];
+};
+
+static struct record_catch record_catch = {
+	.lock = __SPIN_LOCK_UNLOCKED(record_catch.lock),
+};
+
+/* Copy the string at @loc of the @size bytes of @rec into @dst. */
+static void record_copy_str(char *dst, const void *rec, unsigned int size,
+			    u32 loc)
+{
+	unsigned int off = loc & 0xffff, len = loc >> 16;
+
+	if (!len || off + len > size) {
+		strscpy(dst, "<bad location>", TRACE_NAME_LEN);
+		return;
+	}
+	strscpy(dst, rec + off, min_t(unsigned int, len, TRACE_NAME_LEN));
+}
+
+/*
+ * ftrace export hook: sees every event record before it is committed.
+ * Only this case's event is enabled by it; records of other fences, or of
+ * other events someone else enabled, do not match the context or are too
+ * short to be ours.
+ */
+static void record_catch_write(struct trace_export *export, const void *entry,
+			       unsigned int size)
+{
+	const struct signaled_record *rec = entry;
+	unsigned long flags;
+
+	if (size < sizeof(*rec))
+		return;
+
+	spin_lock_irqsave(&record_catch.lock, flags);
+	if (rec->context == record_catch.context) {
+		record_catch.seen++;
+		record_copy_str(record_catch.driver, entry, size,
+				rec->driver_loc);
+		record_copy_str(record_catch.timeline, entry, size,
+				rec->timeline_loc);
+		if (strcmp(record_catch.driver, MOCK_DRIVER_NAME) ||
+		    strcmp(record_catch.timeline, MOCK_TIMELINE_NAME))
+			record_catch.wrong++;
+	}
+	spin_unlock_irqrestore(&record_catch.lock, flags);
+}
+
+static struct trace_export record_export = {
+	.write = record_catch_write,
+	.flags = TRACE_EXPORT_EVENT,
+};
+
+/*
+ * The record of dma_fence_signaled, as a tracer stores it, holds the
+ * provider's own names, not the placeholders that the name helpers give
+ * from the moment the bit is set: tools follow a fence to its end by them.
+ */
+static void signaled_record_carries_provider_names(struct kunit *test)
+{
+	struct dma_fence *f = trace_fence_new(test, &mock_ops_plain, 5);
+	struct trace_array *tr;
+	unsigned int seen, wrong;
+	unsigned long flags;
+	int err;
+
+	spin_lock_irqsave(&record_catch.lock, flags);
+	record_catch.context = lower_32_bits(f->context);
+	record_catch.seen = 0;
+	record_catch.wrong = 0;
+	record_catch.driver[0] = '\0';
+	record_catch.timeline[0] = '\0';
+	spin_unlock_irqrestore(&record_catch.lock, flags);
+
+	/* A trace instance of our own leaves the boot's tracing alone. */
+	tr = trace_array_get_by_name("dma-fence-kunit", NULL);
+	if (!tr)
+		dma_fence_put(f);
+	KUNIT_ASSERT_NOT_NULL(test, tr);
+	err = register_ftrace_export(&record_export);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, trace_array_set_clr_event(tr, "dma_fence",
+							"dma_fence_signaled",
+							true), 0);
+
+	KUNIT_EXPECT_EQ(test, dma_fence_signal(f), 0);
+
+	trace_array_set_clr_event(tr, "dma_fence", "dma_fence_signaled", false);
+	if (!err)
+		unregister_ftrace_export(&record_export);
+	trace_array_put(tr);
+	trace_array_destroy(tr);
+	dma_fence_put(f);
+
+	spin_lock_irqsave(&record_catch.lock, flags);
+	seen = record_catch.seen;
+	wrong = record_catch.wrong;
+	spin_unlock_irqrestore(&record_catch.lock, flags);
+	KUNIT_ASSERT_GE_MSG(test, seen, 1U, "no record of the fence's signal");
+	KUNIT_EXPECT_EQ_MSG(test, wrong, 0U, "last record: %s/%s",
+			    record_catch.driver, record_catch.timeline);
+	KUNIT_EXPECT_STREQ(test, record_catch.driver, MOCK_DRIVER_NAME);
+	KUNIT_EXPECT_STREQ(test, record_catch.timeline, MOCK_TIMELINE_NAME);
+}
+#else
+static void signaled_record_carries_provider_names(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_EVENT_TRACING");
+}
+#endif
+
 static struct kunit_case dma_fence_trace_cases[] = {
 	KUNIT_CASE(init_fires_once_with_provider_names),
 	KUNIT_CASE(enable_sw_signaling_fires_enable_signal_once),
@@ -746,6 +898,7 @@ static struct kunit_case dma_fence_trace_cases[] = {
 	KUNIT_CASE(destroy_fires_only_from_final_put),
 	KUNIT_CASE(emit_fires_when_driver_fires_it),
 	KUNIT_CASE(lifecycle_fires_events_in_order),
+	KUNIT_CASE(signaled_record_carries_provider_names),
 	{}
 };
 

@@ -685,9 +685,10 @@ static void sws_deadline(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, sws_get_deadline(test, tl, fd_stub, 0, 0, &ns),
 			-EINVAL);
+	/* As in 6.12, a point of another sw_sync timeline is looked at. */
 	KUNIT_EXPECT_EQ(test,
 			sws_get_deadline(test, tl, fd_other, 0, 0, &ns),
-			-EINVAL);
+			-ENOENT);
 	KUNIT_EXPECT_EQ(test, sws_get_deadline(test, other, fd_other, 0, 0,
 					       &ns), -ENOENT);
 	KUNIT_EXPECT_EQ(test, sws_ioctl(tl, SWS_IOC_GET_DEADLINE, NULL),

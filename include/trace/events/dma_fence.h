@@ -18,7 +18,8 @@ struct dma_fence;
  * dma_fence_driver_name() and dma_fence_timeline_name(): a probe runs with
  * preemption disabled, which is an RCU read-side section for those helpers,
  * and a fence that has signalled is shown with placeholder names because its
- * provider may already have freed the real ones. Context and seqno are
+ * provider may already have freed the real ones (dma_fence_signaled, below,
+ * is the exception). Context and seqno are
  * truncated to 32 bits in the record.
  */
 DECLARE_EVENT_CLASS(dma_fence,
@@ -57,8 +58,37 @@ DEFINE_EVENT(dma_fence, dma_fence_destroy,
 DEFINE_EVENT(dma_fence, dma_fence_enable_signal,
 	     TP_PROTO(struct dma_fence *fence), TP_ARGS(fence));
 
+/*
+ * The same record, for the one event that fires from inside the signalling
+ * path: the names come straight from the provider. The signaller holds
+ * &dma_fence.lock, a spinlock, from before it set the signalled bit until
+ * after this event; with preemption off that is an RCU read-side section
+ * that began while the fence was still pending; a provider may free its names only a
+ * grace period after the fence signalled, so they are still valid here.
+ * Tools that follow a fence to its end need the real names on this event.
+ */
+DECLARE_EVENT_CLASS(dma_fence_signalling,
+		    TP_PROTO(struct dma_fence *fence),
+		    TP_ARGS(fence),
+
+		    TP_STRUCT__entry(__string(driver,
+					      fence->ops->get_driver_name(fence))
+				     __string(timeline,
+					      fence->ops->get_timeline_name(fence))
+				     __field(unsigned int, context)
+				     __field(unsigned int, seqno)),
+
+		    TP_fast_assign(__entry->context = fence->context;
+				   __entry->seqno = fence->seqno;
+				   __assign_str(driver);
+				   __assign_str(timeline);),
+
+		    TP_printk("driver=%s timeline=%s context=%u seqno=%u",
+			      __get_str(driver), __get_str(timeline),
+			      __entry->context, __entry->seqno));
+
 /* The fence completed; its callbacks run right after this event. */
-DEFINE_EVENT(dma_fence, dma_fence_signaled,
+DEFINE_EVENT(dma_fence_signalling, dma_fence_signaled,
 	     TP_PROTO(struct dma_fence *fence), TP_ARGS(fence));
 
 /* dma_fence_wait_timeout() is about to block (or poll) on the fence. */

@@ -39,7 +39,7 @@ struct sync_merge_data {
  *	"signaled-timeline" once the fence has signalled, because its
  *	provider may have released the real name by then
  * @driver_name: name of the driver that provides the fence, NUL-terminated;
- *	"signaled-driver" once the fence has signalled
+ *	"detached-driver" once the fence has signalled
  * @status: 1 when the fence signalled successfully, 0 while it is pending,
  *	a negative errno when the work behind it failed
  * @flags: reserved, always 0

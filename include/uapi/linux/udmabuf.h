@@ -9,8 +9,8 @@
  * (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE).  Offsets and sizes are multiples of
  * the page size.  Both requests return the new dma-buf's file descriptor.
  */
-#ifndef _UAPI_UDMABUF_H_
-#define _UAPI_UDMABUF_H_
+#ifndef _UAPI_LINUX_UDMABUF_H
+#define _UAPI_LINUX_UDMABUF_H
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
@@ -67,4 +67,4 @@ struct udmabuf_create_list {
 	struct udmabuf_create_item list[];
 };
 
-#endif /* _UAPI_UDMABUF_H_ */
+#endif /* _UAPI_LINUX_UDMABUF_H */

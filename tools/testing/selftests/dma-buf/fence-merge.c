@@ -45,7 +45,7 @@
 #define SW_SYNC_PATH	"/sys/kernel/debug/sync/sw_sync"
 /* What FILE_INFO reports as the names of a fence that has signalled. */
 #define SIGNALLED_TIMELINE	"signaled-timeline"
-#define SIGNALLED_DRIVER	"signaled-driver"
+#define SIGNALLED_DRIVER	"detached-driver"
 #define NO_SW_SYNC	SW_SYNC_PATH \
 	" missing (needs CONFIG_SW_SYNC=y and debugfs mounted)"
 

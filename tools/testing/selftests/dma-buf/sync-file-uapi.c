@@ -30,6 +30,23 @@
 
 #include "dmabuf-util.h"
 
+/*
+ * Userspace tests the include guards of the uapi headers by name, so they
+ * are 6.12's: the installed names, or the _UAPI ones of the raw tree.
+ */
+#if !defined(_LINUX_SYNC_H) && !defined(_UAPI_LINUX_SYNC_H)
+#error "linux/sync_file.h: include guard is not 6.12's _LINUX_SYNC_H"
+#endif
+#ifndef _DMA_BUF_UAPI_H_
+#error "linux/dma-buf.h: include guard is not 6.12's _DMA_BUF_UAPI_H_"
+#endif
+#if !defined(_LINUX_DMABUF_POOL_H) && !defined(_UAPI_LINUX_DMABUF_POOL_H)
+#error "linux/dma-heap.h: include guard is not 6.12's _LINUX_DMABUF_POOL_H"
+#endif
+#if !defined(_LINUX_UDMABUF_H) && !defined(_UAPI_LINUX_UDMABUF_H)
+#error "linux/udmabuf.h: include guard is not 6.12's _LINUX_UDMABUF_H"
+#endif
+
 /* The 6.12 harness header has an unused parameter; keep -Wextra quiet. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -812,6 +829,109 @@ TEST_F(sfu, deadline_round_trip)
 	EXPECT_EQ(0, set_deadline(a1, now, 0));
 	ASSERT_EQ(0, get_deadline(self->c.tl, a1, &ns));
 	EXPECT_EQ(now + 1000000, ns);
+}
+
+/*
+ * FILE_INFO status, as 6.12 reports it. With an array, the status is the
+ * first member's, in the file's order, that is not success: here an error
+ * (the member of the older timeline, first since a merge orders members by
+ * context) ahead of a pending member. Without an array, it is the status
+ * of the file's own fence, which is pending until every member is done.
+ */
+TEST_F(sfu, info_status_error_before_pending)
+{
+	struct sync_fence_info fi[2];
+	struct sync_file_info info;
+	int a = sw_timeline();
+	int b, a1, b1, m;
+
+	ASSERT_LE(0, a);
+	b = timeline(_metadata, &self->c);
+	a1 = point(_metadata, &self->c, a, 1);
+	b1 = point(_metadata, &self->c, b, 1);
+	m = merged(_metadata, &self->c, b1, a1);
+	/*
+	 * A first poll() arms the merged fence's signalling, so that it
+	 * collects its members' errors (6.12 forgets them otherwise).
+	 */
+	EXPECT_EQ(0, poll_events(m, POLLIN, 0));
+	/* Closing a timeline fails its pending points (6.12: -ENOENT). */
+	close(a);
+
+	ASSERT_EQ(2, fill(m, &info, fi, 2));
+	ASSERT_GT(0, fi[0].status) {
+		TH_LOG("the failed member is not first: %d %d", fi[0].status,
+		       fi[1].status);
+	}
+	EXPECT_EQ(0, fi[1].status);
+	EXPECT_EQ(fi[0].status, info.status);
+
+	ASSERT_EQ(2, probe(m, &info));
+	EXPECT_EQ(0, info.status);
+
+	/* Once every member is done, both report the error. */
+	ASSERT_EQ(0, sw_advance(b, 1));
+	ASSERT_EQ(POLLIN, poll_events(m, POLLIN, 5000));
+	ASSERT_EQ(2, fill(m, &info, fi, 2));
+	EXPECT_EQ(fi[0].status, info.status);
+	ASSERT_EQ(2, probe(m, &info));
+	EXPECT_EQ(fi[0].status, info.status);
+}
+
+/*
+ * The same with the pending member first: 6.12 stops at the first status
+ * that is not success, so the file reads pending although a later member
+ * has failed.
+ */
+TEST_F(sfu, info_status_pending_before_error)
+{
+	struct sync_fence_info fi[2];
+	struct sync_file_info info;
+	int b = sw_timeline();
+	int a1, b1, m;
+
+	ASSERT_LE(0, b);
+	a1 = point(_metadata, &self->c, self->c.tl, 1);
+	b1 = point(_metadata, &self->c, b, 1);
+	m = merged(_metadata, &self->c, a1, b1);
+	close(b);
+
+	ASSERT_EQ(2, fill(m, &info, fi, 2));
+	EXPECT_EQ(0, fi[0].status);
+	EXPECT_GT(0, fi[1].status);
+	EXPECT_EQ(0, info.status);
+	ASSERT_EQ(2, probe(m, &info));
+	EXPECT_EQ(0, info.status);
+}
+
+/* A sync_file is opened with flags 0, as in 6.12: F_GETFL reads 0. */
+TEST_F(sfu, file_status_flags_zero)
+{
+	int b = timeline(_metadata, &self->c);
+	int a1 = point(_metadata, &self->c, self->c.tl, 1);
+	int b1 = point(_metadata, &self->c, b, 1);
+	int m = merged(_metadata, &self->c, a1, b1);
+
+	EXPECT_EQ(0, fcntl(a1, F_GETFL));
+	EXPECT_EQ(0, fcntl(m, F_GETFL));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(m, F_GETFD));
+}
+
+/*
+ * GET_DEADLINE, as in 6.12, reads the deadline of a point of any sw_sync
+ * timeline, not only of the one the request is made on.
+ */
+TEST_F(sfu, get_deadline_of_other_timeline)
+{
+	int b = timeline(_metadata, &self->c);
+	int b1 = point(_metadata, &self->c, b, 1);
+	__u64 ns = 0;
+
+	ASSERT_EQ(0, set_deadline(b1, 4242, 0));
+	ASSERT_EQ(0, get_deadline(self->c.tl, b1, &ns));
+	EXPECT_EQ(4242ULL, ns);
+	ASSERT_EQ(0, get_deadline(b, b1, &ns));
+	EXPECT_EQ(4242ULL, ns);
 }
 
 /*
