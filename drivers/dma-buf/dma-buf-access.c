@@ -54,13 +54,19 @@
  *	DMA_BIDIRECTIONAL for both.
  *
  * Waits until the device work that conflicts with the access is done (the
- * writers for a read, everybody for a write), then lets the exporter make
- * its caches coherent for the CPU.
+ * writers for a read, everybody for a write), lets the exporter make its
+ * caches coherent for the CPU, and then waits for the conflicting fences
+ * once more. The exporter's cache maintenance thus comes after the device
+ * is done, and an exporter that starts work in its hook without waiting
+ * for it (a migration that adds a %DMA_RESV_USAGE_KERNEL fence, say) can
+ * rely on the core not to return before that work has completed, as
+ * with 6.12. The second wait costs next to nothing when the hook added
+ * no fence.
  *
  * Context: Process context, may sleep and be interrupted; takes the
  * reservation lock only through the exporter.
  * Return: 0, -EINVAL for bad arguments, -ERESTARTSYS when interrupted, or
- * the exporter's error.
+ * the exporter's error (then the core does not wait after the hook).
  */
 int dma_buf_begin_cpu_access(struct dma_buf *dmabuf,
 			     enum dma_data_direction dir)
@@ -72,14 +78,23 @@ int dma_buf_begin_cpu_access(struct dma_buf *dmabuf,
 		return -EINVAL;
 	might_lock(&dmabuf->resv->lock.base);
 
-	usage = dma_resv_usage_rw(dir != DMA_FROM_DEVICE);
+	usage = dma_resv_usage_rw(dir == DMA_TO_DEVICE ||
+				  dir == DMA_BIDIRECTIONAL);
 	ret = dma_resv_wait_timeout(dmabuf->resv, usage, true,
 				    MAX_SCHEDULE_TIMEOUT);
 	if (ret < 0)
 		return ret;
 
-	if (dmabuf->ops->begin_cpu_access)
-		return dmabuf->ops->begin_cpu_access(dmabuf, dir);
+	if (dmabuf->ops->begin_cpu_access) {
+		ret = dmabuf->ops->begin_cpu_access(dmabuf, dir);
+		if (ret)
+			return ret;
+		/* What the hook added, for instance a migration. */
+		ret = dma_resv_wait_timeout(dmabuf->resv, usage, true,
+					    MAX_SCHEDULE_TIMEOUT);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_begin_cpu_access, DMA_BUF);

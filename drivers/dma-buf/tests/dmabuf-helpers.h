@@ -98,6 +98,12 @@ enum texp_kind {
  * @mmap_err: returned by mmap when not zero
  * @cpu_err: returned by begin_cpu_access and end_cpu_access when not zero
  * @access_err: returned by begin_access and end_access when not zero
+ * @cpu_migrate_fence: when set, begin_cpu_access adds it to the
+ *	reservation object as a %DMA_RESV_USAGE_KERNEL fence and returns
+ *	without waiting for it, as an exporter that migrates the buffer in
+ *	the hook does
+ * @cpu_migrate_seen_pending: @cpu_migrate_fence was still unsignalled
+ *	when begin_cpu_access added it
  * @mmap_target: when set, mmap forwards the VMA to this buffer with
  *	dma_buf_mmap(), as a driver that exports someone else's memory does
  * @mmap_target_pgoff: page offset into @mmap_target for the forward
@@ -154,6 +160,8 @@ struct texp {
 	int mmap_err;
 	int cpu_err;
 	int access_err;
+	struct dma_fence *cpu_migrate_fence;
+	bool cpu_migrate_seen_pending;
 	struct dma_buf *mmap_target;
 	unsigned long mmap_target_pgoff;
 
@@ -352,6 +360,21 @@ static inline int texp_begin_cpu(struct dma_buf *dmabuf,
 
 	atomic_inc(&t->begin_cpu_calls);
 	t->last_cpu_dir = dir;
+	if (t->cpu_migrate_fence) {
+		int ret;
+
+		dma_resv_lock(dmabuf->resv, NULL);
+		ret = dma_resv_reserve_fences(dmabuf->resv, 1);
+		if (!ret) {
+			t->cpu_migrate_seen_pending =
+				!dma_fence_is_signaled(t->cpu_migrate_fence);
+			dma_resv_add_fence(dmabuf->resv, t->cpu_migrate_fence,
+					   DMA_RESV_USAGE_KERNEL);
+		}
+		dma_resv_unlock(dmabuf->resv);
+		if (ret)
+			return ret;
+	}
 	return t->cpu_err;
 }
 

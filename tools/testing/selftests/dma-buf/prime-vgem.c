@@ -181,7 +181,7 @@ static int bufinfo_lists_device(const char *dev)
 	if (!text)
 		return -ENOMEM;
 	n = read_text(BUFINFO_FILE, text, len);
-	snprintf(want, sizeof(want), "\t%s syncs=", dev);
+	snprintf(want, sizeof(want), "\n\t%s\n", dev);
 	found = n < 0 ? n : !!strstr(text, want);
 	free(text);
 	return found;
