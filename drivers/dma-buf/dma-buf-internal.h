@@ -24,6 +24,10 @@
  *	once, when the mapping is made.
  * @core_pinned: The core pinned the buffer for this mapping and unpins
  *	it at unmap.
+ * @embedded: The record allocated with the attachment: it stays on
+ *	&dma_buf_attachment.mappings for the attachment's life and is free
+ *	while @imp_sgt is NULL, so that the usual one mapping per
+ *	attachment allocates nothing on the map path.
  */
 struct dma_buf_mapping {
 	struct list_head node;
@@ -34,6 +38,7 @@ struct dma_buf_mapping {
 	enum dma_data_direction dir;
 	bool need_sync;
 	bool core_pinned;
+	bool embedded;
 };
 
 struct dma_buf_mapping *dma_buf_find_mapping(struct dma_buf_attachment *attach,

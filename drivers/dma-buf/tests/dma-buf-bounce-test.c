@@ -229,6 +229,60 @@ static void static_importer_of_static_exporter(struct kunit *test)
 	texp_expect_idle(test, t);
 }
 
+/*
+ * An importer that synchronises its own mapping with the DMA API (as
+ * many do, instead of the brackets) sees the device's data under
+ * CONFIG_DMABUF_DEBUG too: the copy it holds keeps everything the sync
+ * calls read (counts, lengths, DMA addresses, sg dma flags).
+ */
+static void importer_syncs_its_own_mapping(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_STATIC, 3);
+	struct timp *imp = timp_attach(test, t, "imp", NULL);
+	struct sg_table *sgt, *exp_sgt;
+	struct scatterlist *sg, *esg;
+	unsigned int i;
+
+	assert_bouncing(test, imp->dev);
+	texp_fill(t, BYTE_CPU_OLD);
+	sgt = timp_map(imp, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	exp_sgt = t->last_map_sgt;
+
+	KUNIT_EXPECT_EQ(test, sgt->orig_nents, exp_sgt->orig_nents);
+	KUNIT_EXPECT_EQ(test, sgt->nents, exp_sgt->nents);
+	esg = exp_sgt->sgl;
+	for_each_sgtable_sg(sgt, sg, i) {
+		KUNIT_EXPECT_EQ(test, sg->length, esg->length);
+		KUNIT_EXPECT_EQ(test, sg_dma_address(sg), sg_dma_address(esg));
+		KUNIT_EXPECT_EQ(test, sg_dma_len(sg), sg_dma_len(esg));
+		KUNIT_EXPECT_EQ(test, sg_dma_is_swiotlb(sg),
+				sg_dma_is_swiotlb(esg));
+		KUNIT_EXPECT_EQ(test, sg_dma_is_bus_address(sg),
+				sg_dma_is_bus_address(esg));
+		if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
+			KUNIT_EXPECT_NULL(test, sg_page(sg));
+		esg = sg_next(esg);
+	}
+
+	/* The device writes; the importer's own sync makes it visible. */
+	device_fill(imp, sgt, BYTE_DEVICE);
+	KUNIT_EXPECT_TRUE(test, cpu_sees(t, BYTE_CPU_OLD));
+	dma_sync_sgtable_for_cpu(imp->dev, sgt, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE_MSG(test, cpu_sees(t, BYTE_DEVICE),
+			      "importer's sync_for_cpu skipped the bounce copy");
+
+	/* And the CPU's writes reach the device through sync_for_device. */
+	texp_fill(t, BYTE_CPU_NEW);
+	dma_sync_sgtable_for_device(imp->dev, sgt, DMA_TO_DEVICE);
+	KUNIT_EXPECT_TRUE_MSG(test, device_sees(imp, sgt, BYTE_CPU_NEW),
+			      "importer's sync_for_device skipped the copy");
+
+	timp_unmap(imp, sgt, DMA_BIDIRECTIONAL);
+	timp_detach(imp);
+	texp_expect_idle(test, t);
+}
+
 static void dynamic_importer_of_dynamic_exporter(struct kunit *test)
 {
 	struct texp *t = texp_new(test, TEXP_DYNAMIC, 3);
@@ -403,6 +457,7 @@ static void buffer_holds_the_exporting_module(struct kunit *test)
 static struct kunit_case dma_buf_bounce_cases[] = {
 	KUNIT_CASE(bouncing_is_in_force),
 	KUNIT_CASE(static_importer_of_static_exporter),
+	KUNIT_CASE(importer_syncs_its_own_mapping),
 	KUNIT_CASE(dynamic_importer_of_dynamic_exporter),
 	KUNIT_CASE(static_importer_of_dynamic_exporter),
 	KUNIT_CASE(one_way_mappings_sync_their_way),
