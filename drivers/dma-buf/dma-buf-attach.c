@@ -72,27 +72,35 @@ struct dma_buf_attach_alloc {
 };
 
 /*
- * Does a mapping need explicit synchronisation for its device?
- * Requires: @sgt mapped for @dev. Returns false for peer-to-peer
- * addresses, which no CPU cache or bounce buffer stands in front of. A
- * device that never needs synchronisation (the usual coherent device
- * without bounce buffers) is answered without looking at the segments.
+ * Does mapping @m need explicit synchronisation for its device, and can
+ * the core's DMA API fallback do it? Sets @m->need_sync and @m->unfit.
+ * Requires: @sgt mapped for @dev. A device that never needs
+ * synchronisation (the usual coherent device without bounce buffers) is
+ * answered without looking at the segments. A table that is not a
+ * page-backed streaming mapping (peer-to-peer bus addresses, entries
+ * without struct page) is unfit for the fallback.
  */
-static bool mapping_needs_sync(struct device *dev, struct sg_table *sgt)
+static void mapping_check_sync(struct dma_buf_mapping *m, struct device *dev,
+			       struct sg_table *sgt)
 {
 	struct scatterlist *sg;
-	bool need = false;
 	unsigned int i;
 
+	m->need_sync = false;
+	m->unfit = false;
 	if (!dma_dev_need_sync(dev))
-		return false;
+		return;
+	for_each_sgtable_sg(sgt, sg, i)
+		if (!sg_page(sg))
+			m->unfit = true;
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		if (sg_dma_is_bus_address(sg))
-			return false;
-		if (dma_need_sync(dev, sg_dma_address(sg)))
-			need = true;
+			m->unfit = true;
+		else if (dma_need_sync(dev, sg_dma_address(sg)))
+			m->need_sync = true;
 	}
-	return need;
+	if (m->unfit)
+		m->need_sync = true;
 }
 
 /*
@@ -266,7 +274,8 @@ static struct sg_table *mapping_create(struct dma_buf_attachment *attach,
 	m->exp_sgt = sgt;
 	m->dir = dir;
 	m->core_pinned = pin;
-	m->need_sync = mapping_needs_sync(attach->dev, sgt);
+	atomic_set(&m->open_brackets, 0);
+	mapping_check_sync(m, attach->dev, sgt);
 	mapping_publish(attach, m,
 			IS_ENABLED(CONFIG_DMABUF_DEBUG) ? &m->copy : sgt);
 	return m->imp_sgt;
@@ -290,6 +299,9 @@ static void mapping_destroy(struct dma_buf_attachment *attach,
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
 
+	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
+		WARN_ONCE(atomic_read(&m->open_brackets),
+			  "dma-buf: unmap while a device-access bracket is open\n");
 	if (m->embedded)
 		WRITE_ONCE(m->imp_sgt, NULL);
 	else

@@ -283,6 +283,49 @@ static void importer_syncs_its_own_mapping(struct kunit *test)
 	texp_expect_idle(test, t);
 }
 
+/*
+ * A table the core's fallback does not fit (here a peer-to-peer bus
+ * address) still maps as with 6.12, but a device that needs
+ * synchronisation gets -EOPNOTSUPP from the brackets unless the exporter
+ * has its own hooks, which are then called as usual.
+ */
+static void unfit_table_needs_the_exporter_hooks(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_STATIC, 2);
+	struct texp *h = texp_new(test, TEXP_ACCESS, 2);
+	struct timp *imp = timp_attach(test, t, "imp", NULL);
+	struct timp *himp = timp_attach(test, h, "himp", NULL);
+	struct sg_table *sgt;
+
+	assert_bouncing(test, imp->dev);
+	t->mark_bus_address = true;
+	h->mark_bus_address = true;
+
+	sgt = timp_map(imp, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(imp->attach, sgt,
+						   DMA_TO_DEVICE), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_access(imp->attach, sgt,
+						 DMA_FROM_DEVICE), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs), 0);
+	timp_unmap(imp, sgt, DMA_BIDIRECTIONAL);
+
+	sgt = timp_map(himp, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(himp->attach, sgt,
+						   DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_access(himp->attach, sgt,
+						 DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&h->begin_access_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&h->end_access_calls), 1);
+	timp_unmap(himp, sgt, DMA_BIDIRECTIONAL);
+
+	timp_detach(imp);
+	timp_detach(himp);
+	texp_expect_idle(test, t);
+	texp_expect_idle(test, h);
+}
+
 static void dynamic_importer_of_dynamic_exporter(struct kunit *test)
 {
 	struct texp *t = texp_new(test, TEXP_DYNAMIC, 3);
@@ -458,6 +501,7 @@ static struct kunit_case dma_buf_bounce_cases[] = {
 	KUNIT_CASE(bouncing_is_in_force),
 	KUNIT_CASE(static_importer_of_static_exporter),
 	KUNIT_CASE(importer_syncs_its_own_mapping),
+	KUNIT_CASE(unfit_table_needs_the_exporter_hooks),
 	KUNIT_CASE(dynamic_importer_of_dynamic_exporter),
 	KUNIT_CASE(static_importer_of_dynamic_exporter),
 	KUNIT_CASE(one_way_mappings_sync_their_way),

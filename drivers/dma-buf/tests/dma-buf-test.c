@@ -1902,6 +1902,39 @@ static void exporter_hooks_get_the_original_table(struct kunit *test)
 	texp_expect_idle(test, t);
 }
 
+/*
+ * CONFIG_DMABUF_DEBUG catches an importer that unmaps while a bracket is
+ * open; a closed bracket unmaps quietly.
+ */
+static void unmap_inside_an_access_bracket_warns(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_ACCESS, 1);
+	struct timp *imp = timp_attach(test, t, "imp", NULL);
+	struct sg_table *sgt;
+
+	if (!IS_ENABLED(CONFIG_DMABUF_DEBUG))
+		kunit_skip(test, "needs CONFIG_DMABUF_DEBUG");
+
+	sgt = timp_map(imp, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(imp->attach, sgt,
+						   DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_access(imp->attach, sgt,
+						 DMA_TO_DEVICE), 0);
+	timp_unmap(imp, sgt, DMA_TO_DEVICE);
+
+	sgt = timp_map(imp, DMA_TO_DEVICE);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(imp->attach, sgt,
+						   DMA_TO_DEVICE), 0);
+	expect_warn_begin("unmap-in-access-bracket");
+	timp_unmap(imp, sgt, DMA_TO_DEVICE);
+	expect_warn_end("unmap-in-access-bracket");
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->unmap_calls), 2);
+	timp_detach(imp);
+	texp_expect_idle(test, t);
+}
+
 static void device_access_rejects_bad_arguments(struct kunit *test)
 {
 	struct texp *t = texp_new(test, TEXP_ACCESS, 1);
@@ -1954,6 +1987,7 @@ static struct kunit_case dma_buf_device_access_cases[] = {
 	KUNIT_CASE(coherent_device_needs_no_sync),
 	KUNIT_CASE(exporter_hooks_get_the_original_table),
 	KUNIT_CASE(device_access_rejects_bad_arguments),
+	KUNIT_CASE(unmap_inside_an_access_bracket_warns),
 	{}
 };
 

@@ -98,6 +98,9 @@ enum texp_kind {
  * @mmap_err: returned by mmap when not zero
  * @cpu_err: returned by begin_cpu_access and end_cpu_access when not zero
  * @access_err: returned by begin_access and end_access when not zero
+ * @mark_bus_address: map marks the first segment of each table as a
+ *	peer-to-peer bus address (SG_DMA_BUS_ADDRESS), unmap clears it
+ *	again, so the table looks like one the core cannot synchronise
  * @cpu_migrate_fence: when set, begin_cpu_access adds it to the
  *	reservation object as a %DMA_RESV_USAGE_KERNEL fence and returns
  *	without waiting for it, as an exporter that migrates the buffer in
@@ -160,6 +163,7 @@ struct texp {
 	int mmap_err;
 	int cpu_err;
 	int access_err;
+	bool mark_bus_address;
 	struct dma_fence *cpu_migrate_fence;
 	bool cpu_migrate_seen_pending;
 	struct dma_buf *mmap_target;
@@ -317,10 +321,13 @@ static inline struct sg_table *texp_map(struct dma_buf_attachment *attach,
 	atomic_inc(&t->map_calls);
 	t->last_map_dir = dir;
 	sgt = texp_map_pages(t, attach, dir);
-	if (IS_ERR_OR_NULL(sgt))
+	if (IS_ERR_OR_NULL(sgt)) {
 		atomic_inc(&t->map_fails);
-	else
-		t->last_map_sgt = sgt;
+		return sgt;
+	}
+	t->last_map_sgt = sgt;
+	if (t->mark_bus_address && sgt->nents)
+		sg_dma_mark_bus_address(sgt->sgl);
 	return sgt;
 }
 
@@ -336,6 +343,8 @@ static inline void texp_unmap(struct dma_buf_attachment *attach,
 	atomic_inc(&t->unmap_calls);
 	t->last_unmap_sgt = sgt;
 	t->last_unmap_dir = dir;
+	if (t->mark_bus_address && sgt->nents)
+		sg_dma_unmark_bus_address(sgt->sgl);
 	if (sgt == t->shared) {
 		if (--t->shared_refs)
 			return;
