@@ -284,8 +284,8 @@ static void importer_syncs_its_own_mapping(struct kunit *test)
 }
 
 /*
- * A table the core's fallback does not fit (here a peer-to-peer bus
- * address) still maps as with 6.12, but a device that needs
+ * A table the core's fallback does not fit (here an entry without struct
+ * page) still maps as with 6.12, but a device that needs
  * synchronisation gets -EOPNOTSUPP from the brackets unless the exporter
  * has its own hooks, which are then called as usual.
  */
@@ -298,8 +298,8 @@ static void unfit_table_needs_the_exporter_hooks(struct kunit *test)
 	struct sg_table *sgt;
 
 	assert_bouncing(test, imp->dev);
-	t->mark_bus_address = true;
-	h->mark_bus_address = true;
+	t->hide_first_page = true;
+	h->hide_first_page = true;
 
 	sgt = timp_map(imp, DMA_BIDIRECTIONAL);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));

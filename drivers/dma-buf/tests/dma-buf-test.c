@@ -1978,6 +1978,8 @@ static void device_access_rejects_bad_arguments(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(imp->attach, sgt,
 						   DMA_TO_DEVICE), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->begin_access_calls), 1);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_access(imp->attach, sgt,
+						 DMA_TO_DEVICE), 0);
 	timp_unmap(imp, sgt, DMA_TO_DEVICE);
 	timp_detach(imp);
 	texp_expect_idle(test, t);

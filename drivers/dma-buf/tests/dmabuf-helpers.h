@@ -98,9 +98,11 @@ enum texp_kind {
  * @mmap_err: returned by mmap when not zero
  * @cpu_err: returned by begin_cpu_access and end_cpu_access when not zero
  * @access_err: returned by begin_access and end_access when not zero
- * @mark_bus_address: map marks the first segment of each table as a
- *	peer-to-peer bus address (SG_DMA_BUS_ADDRESS), unmap clears it
- *	again, so the table looks like one the core cannot synchronise
+ * @hide_first_page: map clears the struct page of the first entry of
+ *	each table (as a table of dma_map_resource() addresses has none),
+ *	unmap puts it back, so the table looks like one the core cannot
+ *	synchronise; one such mapping at a time
+ * @hidden_page: the page @hide_first_page took away
  * @cpu_migrate_fence: when set, begin_cpu_access adds it to the
  *	reservation object as a %DMA_RESV_USAGE_KERNEL fence and returns
  *	without waiting for it, as an exporter that migrates the buffer in
@@ -163,7 +165,8 @@ struct texp {
 	int mmap_err;
 	int cpu_err;
 	int access_err;
-	bool mark_bus_address;
+	bool hide_first_page;
+	struct page *hidden_page;
 	struct dma_fence *cpu_migrate_fence;
 	bool cpu_migrate_seen_pending;
 	struct dma_buf *mmap_target;
@@ -326,8 +329,10 @@ static inline struct sg_table *texp_map(struct dma_buf_attachment *attach,
 		return sgt;
 	}
 	t->last_map_sgt = sgt;
-	if (t->mark_bus_address && sgt->nents)
-		sg_dma_mark_bus_address(sgt->sgl);
+	if (t->hide_first_page && sgt->orig_nents) {
+		t->hidden_page = sg_page(sgt->sgl);
+		sg_assign_page(sgt->sgl, NULL);
+	}
 	return sgt;
 }
 
@@ -343,8 +348,8 @@ static inline void texp_unmap(struct dma_buf_attachment *attach,
 	atomic_inc(&t->unmap_calls);
 	t->last_unmap_sgt = sgt;
 	t->last_unmap_dir = dir;
-	if (t->mark_bus_address && sgt->nents)
-		sg_dma_unmark_bus_address(sgt->sgl);
+	if (t->hide_first_page && sgt->orig_nents && !sg_page(sgt->sgl))
+		sg_assign_page(sgt->sgl, t->hidden_page);
 	if (sgt == t->shared) {
 		if (--t->shared_refs)
 			return;
