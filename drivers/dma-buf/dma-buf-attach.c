@@ -174,11 +174,12 @@ struct dma_buf_mapping *dma_buf_find_mapping(struct dma_buf_attachment *attach,
 {
 	struct dma_buf_mapping *m;
 
-	/* Pairs with the release in mapping_publish(). */
 	list_for_each_entry_rcu(m, &attach->mappings, node,
-				dma_resv_held(attach->dmabuf->resv))
+				dma_resv_held(attach->dmabuf->resv)) {
+		/* Pairs with smp_store_release() in mapping_publish(). */
 		if (smp_load_acquire(&m->imp_sgt) == sgt)
 			return m;
+	}
 	return NULL;
 }
 
@@ -209,6 +210,7 @@ static void mapping_publish(struct dma_buf_attachment *attach,
 			    struct dma_buf_mapping *m, struct sg_table *imp_sgt)
 {
 	if (m->embedded) {
+		/* The record's fields before the table that finds it. */
 		smp_store_release(&m->imp_sgt, imp_sgt);
 	} else {
 		m->imp_sgt = imp_sgt;
