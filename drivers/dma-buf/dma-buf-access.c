@@ -54,13 +54,19 @@
  *	DMA_BIDIRECTIONAL for both.
  *
  * Waits until the device work that conflicts with the access is done (the
- * writers for a read, everybody for a write), then lets the exporter make
- * its caches coherent for the CPU.
+ * writers for a read, everybody for a write), lets the exporter make its
+ * caches coherent for the CPU, and then waits for the conflicting fences
+ * once more. The exporter's cache maintenance thus comes after the device
+ * is done, and an exporter that starts work in its hook without waiting
+ * for it (a migration that adds a %DMA_RESV_USAGE_KERNEL fence, say) can
+ * rely on the core not to return before that work has completed, as
+ * with 6.12. The second wait costs next to nothing when the hook added
+ * no fence.
  *
  * Context: Process context, may sleep and be interrupted; takes the
  * reservation lock only through the exporter.
  * Return: 0, -EINVAL for bad arguments, -ERESTARTSYS when interrupted, or
- * the exporter's error.
+ * the exporter's error (then the core does not wait after the hook).
  */
 int dma_buf_begin_cpu_access(struct dma_buf *dmabuf,
 			     enum dma_data_direction dir)
@@ -72,14 +78,23 @@ int dma_buf_begin_cpu_access(struct dma_buf *dmabuf,
 		return -EINVAL;
 	might_lock(&dmabuf->resv->lock.base);
 
-	usage = dma_resv_usage_rw(dir != DMA_FROM_DEVICE);
+	usage = dma_resv_usage_rw(dir == DMA_TO_DEVICE ||
+				  dir == DMA_BIDIRECTIONAL);
 	ret = dma_resv_wait_timeout(dmabuf->resv, usage, true,
 				    MAX_SCHEDULE_TIMEOUT);
 	if (ret < 0)
 		return ret;
 
-	if (dmabuf->ops->begin_cpu_access)
-		return dmabuf->ops->begin_cpu_access(dmabuf, dir);
+	if (dmabuf->ops->begin_cpu_access) {
+		ret = dmabuf->ops->begin_cpu_access(dmabuf, dir);
+		if (ret)
+			return ret;
+		/* What the hook added, for instance a migration. */
+		ret = dma_resv_wait_timeout(dmabuf->resv, usage, true,
+					    MAX_SCHEDULE_TIMEOUT);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_begin_cpu_access, DMA_BUF);
@@ -305,6 +320,39 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_vunmap_unlocked, DMA_BUF);
  * CPU access to the buffer still goes through dma_buf_begin_cpu_access()
  * and its friends; these calls only order the importer's device against
  * the CPU.
+ *
+ * What the core's fallback assumes of the exporter's table: a streaming
+ * mapping of pages, made with dma_map_sgtable() for the importer's device
+ * (what dma_sync_sgtable_for_device() and dma_sync_sgtable_for_cpu() may
+ * be called on). Tables that are not (a segment with a peer-to-peer bus
+ * address, SG_DMA_BUS_ADDRESS; an entry without struct page, as with
+ * dma_map_resource() of device memory) need the exporter's own
+ * &dma_buf_ops.begin_access and &dma_buf_ops.end_access. Mapping such a
+ * table still works as with 6.12; when the importer's device needs
+ * synchronisation and the exporter has no hooks, the brackets fail with
+ * -EOPNOTSUPP instead of synchronising memory they cannot reach (the
+ * decision is taken at map time, and costs nothing for a device that
+ * never needs synchronisation, for which the brackets do nothing). An
+ * exporter provides both hooks or neither: dma_buf_export() refuses half
+ * a pair with a warning and -EINVAL.
+ *
+ * With CONFIG_DMABUF_DEBUG the core counts the open brackets of each
+ * mapping and warns when an importer unmaps one while a bracket is open.
+ *
+ * Lockdep and interrupt context: in process context the brackets run
+ * inside dma_fence_begin_signalling(), so lockdep records every lock an
+ * exporter hook takes and every wait or reclaim-capable allocation it
+ * makes as a dependency of fence signalling, and reports a cycle with the
+ * reservation lock or dma_fence_wait(). In hard or soft interrupt
+ * context, and with preemption disabled, dma_fence_begin_signalling()
+ * annotates nothing (taking its map from interrupts would force
+ * irq-safe rules on every lock used in a section): lockdep then checks
+ * only the usual irq-safety of the locks the hook takes, and a hook that
+ * sleeps is caught by might_sleep() with CONFIG_DEBUG_ATOMIC_SLEEP, not
+ * by lockdep. A hook called only from interrupts is therefore never
+ * checked against fence signalling; call it once from process context
+ * (as the tests do) to have it checked. Lockdep also learns only from
+ * the paths that ran in this boot.
  */
 
 enum dma_buf_access_phase {
@@ -336,7 +384,7 @@ static int dma_buf_device_access(struct dma_buf_attachment *attach,
 	const struct dma_buf_ops *ops;
 	struct dma_buf_mapping *m;
 	struct sg_table *exp_sgt;
-	bool need_sync, cookie;
+	bool need_sync, unfit, cookie;
 	int ret = 0;
 
 	if (WARN_ON_ONCE(!attach || !attach->dmabuf || !sgt))
@@ -360,18 +408,33 @@ static int dma_buf_device_access(struct dma_buf_attachment *attach,
 	}
 	exp_sgt = m->exp_sgt;
 	need_sync = m->need_sync;
+	unfit = m->unfit;
 	rcu_read_unlock();
 
 	if (phase == DMA_BUF_ACCESS_BEGIN && ops->begin_access) {
 		ret = ops->begin_access(attach, exp_sgt, dir);
 	} else if (phase == DMA_BUF_ACCESS_END && ops->end_access) {
 		ret = ops->end_access(attach, exp_sgt, dir);
+	} else if (unfit) {
+		/* Not page-backed: only the exporter could synchronise it. */
+		ret = -EOPNOTSUPP;
 	} else if (need_sync) {
 		if (phase == DMA_BUF_ACCESS_BEGIN)
 			dma_sync_sgtable_for_device(attach->dev, exp_sgt, dir);
 		else
 			dma_sync_sgtable_for_cpu(attach->dev, exp_sgt, dir);
 		atomic_long_inc(&attach->dev_syncs);
+	}
+
+	/*
+	 * The record lives as long as the mapping, which the importer keeps
+	 * for the duration of the call.
+	 */
+	if (IS_ENABLED(CONFIG_DMABUF_DEBUG)) {
+		if (phase == DMA_BUF_ACCESS_END)
+			atomic_dec_if_positive(&m->open_brackets);
+		else if (!ret)
+			atomic_inc(&m->open_brackets);
 	}
 out:
 	dma_fence_end_signalling(cookie);
@@ -392,7 +455,9 @@ out:
  * Context: Any context, including hard interrupts and dma-fence
  * signalling critical sections; does not sleep or allocate.
  * Return: 0, -EINVAL when @sgt is not a mapping of @attach or @dir does
- * not fit it, or the exporter's error.
+ * not fit it, -EOPNOTSUPP when the device needs synchronisation, the
+ * exporter has no hooks and the table is not page-backed (see "Device
+ * access by non-coherent importers"), or the exporter's error.
  */
 int dma_buf_begin_access(struct dma_buf_attachment *attach,
 			 struct sg_table *sgt, enum dma_data_direction dir)
@@ -413,7 +478,9 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_begin_access, DMA_BUF);
  * Context: Any context, including hard interrupts and dma-fence
  * signalling critical sections; does not sleep or allocate.
  * Return: 0, -EINVAL when @sgt is not a mapping of @attach or @dir does
- * not fit it, or the exporter's error.
+ * not fit it, -EOPNOTSUPP when the device needs synchronisation, the
+ * exporter has no hooks and the table is not page-backed (see "Device
+ * access by non-coherent importers"), or the exporter's error.
  */
 int dma_buf_end_access(struct dma_buf_attachment *attach,
 		       struct sg_table *sgt, enum dma_data_direction dir)

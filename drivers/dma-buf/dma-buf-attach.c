@@ -63,29 +63,56 @@
  */
 
 /*
- * Does a mapping need explicit synchronisation for its device?
- * Requires: @sgt mapped for @dev. Returns false for peer-to-peer
- * addresses, which no CPU cache or bounce buffer stands in front of.
+ * An attachment and the mapping record its first mapping uses, allocated
+ * together at attach time.
  */
-static bool mapping_needs_sync(struct device *dev, struct sg_table *sgt)
+struct dma_buf_attach_alloc {
+	struct dma_buf_attachment attach;
+	struct dma_buf_mapping first;
+};
+
+/*
+ * Does mapping @m need explicit synchronisation for its device, and can
+ * the core's DMA API fallback do it? Sets @m->need_sync and @m->unfit.
+ * Requires: @sgt mapped for @dev. A device that never needs
+ * synchronisation (the usual coherent device without bounce buffers) is
+ * answered without looking at the segments. A table that is not a
+ * page-backed streaming mapping (peer-to-peer bus addresses, entries
+ * without struct page) is unfit for the fallback.
+ */
+static void mapping_check_sync(struct dma_buf_mapping *m, struct device *dev,
+			       struct sg_table *sgt)
 {
 	struct scatterlist *sg;
-	bool need = false;
 	unsigned int i;
 
+	m->need_sync = false;
+	m->unfit = false;
+	if (!dma_dev_need_sync(dev))
+		return;
+	for_each_sgtable_sg(sgt, sg, i)
+		if (!sg_page(sg))
+			m->unfit = true;
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		if (sg_dma_is_bus_address(sg))
-			return false;
-		if (dma_need_sync(dev, sg_dma_address(sg)))
-			need = true;
+			m->unfit = true;
+		else if (dma_need_sync(dev, sg_dma_address(sg)))
+			m->need_sync = true;
 	}
-	return need;
+	if (m->unfit)
+		m->need_sync = true;
 }
 
 /*
- * Fill @m->copy with the DMA side of @src and nothing else.
- * Requires: @src has its DMA side set up. Returns 0 or -ENOMEM; on
- * success @m->copy owns a scatterlist to free with sg_free_table().
+ * Fill @m->copy with everything of @src but its pages: one entry per CPU
+ * entry of @src (@orig_nents of them, with their lengths), the DMA side
+ * of its first @nents entries (address, length and the sg dma flags such
+ * as SG_DMA_SWIOTLB and SG_DMA_BUS_ADDRESS), and the same two counts.
+ * That is what the DMA API's sync calls read from a table mapped with
+ * dma_map_sgtable(), so an importer syncing its copy syncs exactly what
+ * the exporter mapped; the struct page links stay with the exporter.
+ * Requires: @src mapped. Returns 0 or -ENOMEM; on success @m->copy owns
+ * a scatterlist to free with sg_free_table().
  */
 static int mapping_copy_dma_side(struct dma_buf_mapping *m,
 				 struct sg_table *src)
@@ -95,26 +122,24 @@ static int mapping_copy_dma_side(struct dma_buf_mapping *m,
 	int ret;
 
 	memset(&m->copy, 0, sizeof(m->copy));
-	if (!src->nents)
+	if (!src->orig_nents)
 		return 0;
 
-	ret = sg_alloc_table(&m->copy, src->nents, GFP_KERNEL);
+	ret = sg_alloc_table(&m->copy, src->orig_nents, GFP_KERNEL);
 	if (ret)
 		return ret;
 
 	to = m->copy.sgl;
-	for_each_sgtable_dma_sg(src, from, i) {
-		/*
-		 * ->length mirrors the DMA length so that the DMA API's
-		 * sync calls, which walk by ->length, cover the segment.
-		 */
-		to->length = sg_dma_len(from);
+	for_each_sgtable_sg(src, from, i) {
+		to->length = from->length;
 		sg_dma_address(to) = sg_dma_address(from);
 		sg_dma_len(to) = sg_dma_len(from);
-		if (sg_dma_is_bus_address(from))
-			sg_dma_mark_bus_address(to);
+#ifdef CONFIG_NEED_SG_DMA_FLAGS
+		to->dma_flags = from->dma_flags;
+#endif
 		to = sg_next(to);
 	}
+	m->copy.nents = src->nents;
 	return 0;
 }
 
@@ -129,7 +154,7 @@ static bool sgt_is_mapped(struct dma_buf *dmabuf, struct sg_table *sgt)
 
 	list_for_each_entry(a, &dmabuf->attachments, node)
 		list_for_each_entry(m, &a->mappings, node)
-			if (m->exp_sgt == sgt)
+			if (m->imp_sgt && m->exp_sgt == sgt)
 				return true;
 	return false;
 }
@@ -150,10 +175,54 @@ struct dma_buf_mapping *dma_buf_find_mapping(struct dma_buf_attachment *attach,
 	struct dma_buf_mapping *m;
 
 	list_for_each_entry_rcu(m, &attach->mappings, node,
-				dma_resv_held(attach->dmabuf->resv))
-		if (m->imp_sgt == sgt)
+				dma_resv_held(attach->dmabuf->resv)) {
+		/* Pairs with smp_store_release() in mapping_publish(). */
+		if (smp_load_acquire(&m->imp_sgt) == sgt)
 			return m;
+	}
 	return NULL;
+}
+
+/*
+ * A record for a new mapping of @attach: the one allocated with the
+ * attachment when it is free, otherwise a new one (only an importer that
+ * holds several mappings of one attachment at once gets here).
+ * Requires: reservation lock held. Returns NULL when out of memory.
+ */
+static struct dma_buf_mapping *mapping_record(struct dma_buf_attachment *attach)
+{
+	struct dma_buf_attach_alloc *alloc =
+		container_of(attach, struct dma_buf_attach_alloc, attach);
+	struct dma_buf_mapping *m;
+
+	if (!alloc->first.imp_sgt)
+		return &alloc->first;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	return m;
+}
+
+/*
+ * Make the filled-in record @m visible to lookups. The embedded record
+ * is always on the list: setting @imp_sgt last (with release semantics)
+ * is what publishes it.
+ */
+static void mapping_publish(struct dma_buf_attachment *attach,
+			    struct dma_buf_mapping *m, struct sg_table *imp_sgt)
+{
+	if (m->embedded) {
+		/* The record's fields before the table that finds it. */
+		smp_store_release(&m->imp_sgt, imp_sgt);
+	} else {
+		m->imp_sgt = imp_sgt;
+		list_add_rcu(&m->node, &attach->mappings);
+	}
+}
+
+/* Give back a record that was never published. */
+static void mapping_record_free(struct dma_buf_mapping *m)
+{
+	if (!m->embedded)
+		kfree(m);
 }
 
 /*
@@ -170,7 +239,7 @@ static struct sg_table *mapping_create(struct dma_buf_attachment *attach,
 	struct sg_table *sgt;
 	long ret;
 
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	m = mapping_record(attach);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 
@@ -203,15 +272,14 @@ static struct sg_table *mapping_create(struct dma_buf_attachment *attach,
 		ret = mapping_copy_dma_side(m, sgt);
 		if (ret)
 			goto err_unmap;
-		m->imp_sgt = &m->copy;
-	} else {
-		m->imp_sgt = sgt;
 	}
 	m->exp_sgt = sgt;
 	m->dir = dir;
 	m->core_pinned = pin;
-	m->need_sync = mapping_needs_sync(attach->dev, sgt);
-	list_add_rcu(&m->node, &attach->mappings);
+	atomic_set(&m->open_brackets, 0);
+	mapping_check_sync(m, attach->dev, sgt);
+	mapping_publish(attach, m,
+			IS_ENABLED(CONFIG_DMABUF_DEBUG) ? &m->copy : sgt);
 	return m->imp_sgt;
 
 err_unmap:
@@ -220,21 +288,28 @@ err_unpin:
 	if (pin)
 		dmabuf->ops->unpin(attach);
 err_free:
-	kfree(m);
+	mapping_record_free(m);
 	return ERR_PTR(ret);
 }
 
 /*
  * Undo mapping_create() for record @m.
- * Requires: reservation lock held; @m on @attach's list.
+ * Requires: reservation lock held; @m on @attach's list and in use.
  */
 static void mapping_destroy(struct dma_buf_attachment *attach,
 			    struct dma_buf_mapping *m)
 {
 	struct dma_buf *dmabuf = attach->dmabuf;
 
-	list_del_rcu(&m->node);
+	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
+		WARN_ONCE(atomic_read(&m->open_brackets),
+			  "dma-buf: unmap while a device-access bracket is open\n");
+	if (m->embedded)
+		WRITE_ONCE(m->imp_sgt, NULL);
+	else
+		list_del_rcu(&m->node);
 	dmabuf->ops->unmap_dma_buf(attach, m->exp_sgt, m->dir);
+	m->exp_sgt = NULL;
 	if (m->core_pinned)
 		dmabuf->ops->unpin(attach);
 	/*
@@ -242,7 +317,8 @@ static void mapping_destroy(struct dma_buf_attachment *attach,
 	 * record itself, never at the copied entries.
 	 */
 	sg_free_table(&m->copy);
-	kfree_rcu(m, rcu);
+	if (!m->embedded)
+		kfree_rcu(m, rcu);
 }
 
 /**
@@ -270,6 +346,7 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
 		       const struct dma_buf_attach_ops *importer_ops,
 		       void *importer_priv)
 {
+	struct dma_buf_attach_alloc *alloc;
 	struct dma_buf_attachment *attach;
 	struct sg_table *sgt;
 	int ret;
@@ -279,9 +356,11 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
 	if (WARN_ON(importer_ops && !importer_ops->move_notify))
 		return ERR_PTR(-EINVAL);
 
-	attach = kzalloc(sizeof(*attach), GFP_KERNEL);
-	if (!attach)
+	alloc = kzalloc(sizeof(*alloc), GFP_KERNEL);
+	if (!alloc)
 		return ERR_PTR(-ENOMEM);
+	attach = &alloc->attach;
+	alloc->first.embedded = true;
 
 	attach->dmabuf = dmabuf;
 	attach->dev = dev;
@@ -289,6 +368,7 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
 	attach->importer_priv = importer_priv;
 	attach->peer2peer = importer_ops && importer_ops->allow_peer2peer;
 	INIT_LIST_HEAD(&attach->mappings);
+	list_add(&alloc->first.node, &attach->mappings);
 	atomic_long_set(&attach->dev_syncs, 0);
 
 	if (dmabuf->ops->attach) {
@@ -320,7 +400,7 @@ err_detach:
 	if (dmabuf->ops->detach)
 		dmabuf->ops->detach(dmabuf, attach);
 err_free:
-	kfree(attach);
+	kfree(alloc);
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_dynamic_attach, DMA_BUF);
@@ -368,6 +448,8 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	dma_resv_lock(dmabuf->resv, NULL);
 	list_del(&attach->node);
 	list_for_each_entry_safe(m, tmp, &attach->mappings, node) {
+		if (!m->imp_sgt)
+			continue;
 		WARN_ONCE(m->imp_sgt != attach->sgt,
 			  "dma-buf: detach with a mapping still in use\n");
 		mapping_destroy(attach, m);
@@ -377,7 +459,9 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 
 	if (ops->detach)
 		ops->detach(dmabuf, attach);
-	kfree(attach);
+	/* RCU readers of the embedded record may be finishing. */
+	kfree_rcu(container_of(attach, struct dma_buf_attach_alloc, attach),
+		  first.rcu);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_detach, DMA_BUF);
 
@@ -539,7 +623,10 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_map_attachment_unlocked, DMA_BUF);
  * @dir: The direction it was mapped with.
  *
  * A cached mapping stays until the attachment is detached; everything
- * else goes back to the exporter now.
+ * else goes back to the exporter now. A table the core does not know as
+ * a mapping of @attach is a bug of the caller: it warns, and the table
+ * still goes to the exporter's &dma_buf_ops.unmap_dma_buf (with the
+ * unpin a mapping of a pinned dynamic buffer implies), as with 6.12.
  *
  * Context: Process context; the reservation lock must be held.
  */
@@ -558,8 +645,17 @@ void dma_buf_unmap_attachment(struct dma_buf_attachment *attach,
 		return;
 
 	m = dma_buf_find_mapping(attach, sgt);
-	if (WARN_ONCE(!m, "dma-buf: unmap of a table that is not mapped\n"))
+	if (WARN_ONCE(!m, "dma-buf: unmap of a table the core did not map\n")) {
+		/*
+		 * Still the exporter's to take back, as with 6.12; keeping it
+		 * would leak it. The pin the map path took goes with it.
+		 */
+		attach->dmabuf->ops->unmap_dma_buf(attach, sgt, dir);
+		if (dma_buf_is_dynamic(attach->dmabuf) &&
+		    !IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY))
+			attach->dmabuf->ops->unpin(attach);
 		return;
+	}
 	WARN_ON_ONCE(m->dir != dir);
 	mapping_destroy(attach, m);
 }

@@ -22,8 +22,19 @@
  * @need_sync: The importer's device needs explicit synchronisation of
  *	this mapping (bounce buffers or caches that do not snoop); decided
  *	once, when the mapping is made.
+ * @unfit: The table is not a page-backed streaming mapping (a segment
+ *	holds a peer-to-peer bus address or an entry has no struct page, as
+ *	with dma_map_resource()), so the core cannot synchronise it through
+ *	the DMA API; only the exporter's access hooks can. Decided with
+ *	@need_sync, and only for a device that needs synchronisation.
+ * @open_brackets: Device-access brackets begun and not yet ended on this
+ *	mapping; kept under CONFIG_DMABUF_DEBUG to catch an unmap inside one.
  * @core_pinned: The core pinned the buffer for this mapping and unpins
  *	it at unmap.
+ * @embedded: The record allocated with the attachment: it stays on
+ *	&dma_buf_attachment.mappings for the attachment's life and is free
+ *	while @imp_sgt is NULL, so that the usual one mapping per
+ *	attachment allocates nothing on the map path.
  */
 struct dma_buf_mapping {
 	struct list_head node;
@@ -33,7 +44,10 @@ struct dma_buf_mapping {
 	struct sg_table copy;
 	enum dma_data_direction dir;
 	bool need_sync;
+	bool unfit;
+	atomic_t open_brackets;
 	bool core_pinned;
+	bool embedded;
 };
 
 struct dma_buf_mapping *dma_buf_find_mapping(struct dma_buf_attachment *attach,

@@ -476,16 +476,21 @@ static long dma_buf_import_sync_file(struct dma_buf *dmabuf,
 	dma_fence_unwrap_for_each(f, &iter, fence)
 		count++;
 
-	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
-	if (ret)
-		goto out;
-	ret = dma_resv_reserve_fences(dmabuf->resv, count);
-	if (!ret) {
-		dma_fence_unwrap_for_each(f, &iter, fence)
-			dma_resv_add_fence(dmabuf->resv, f, usage);
+	/*
+	 * An empty sync file (every member already signalled and dropped)
+	 * has nothing to add. The lock is not interruptible, as with 6.12:
+	 * userspace never sees EINTR from this ioctl.
+	 */
+	ret = 0;
+	if (count) {
+		dma_resv_lock(dmabuf->resv, NULL);
+		ret = dma_resv_reserve_fences(dmabuf->resv, count);
+		if (!ret) {
+			dma_fence_unwrap_for_each(f, &iter, fence)
+				dma_resv_add_fence(dmabuf->resv, f, usage);
+		}
+		dma_resv_unlock(dmabuf->resv);
 	}
-	dma_resv_unlock(dmabuf->resv);
-out:
 	dma_fence_put(fence);
 	return ret;
 }
@@ -586,6 +591,12 @@ static bool dma_buf_ops_valid(const struct dma_buf_ops *ops)
 	if (WARN_ON(ops->cache_sgt_mapping && (ops->pin || ops->unpin)))
 		return false;
 	if (WARN_ON(!ops->pin != !ops->unpin))
+		return false;
+	/*
+	 * Device access: the exporter's own hooks or the core's fallback,
+	 * never one of each for the two halves of a bracket.
+	 */
+	if (WARN_ON(!ops->begin_access != !ops->end_access))
 		return false;
 	return true;
 }
@@ -755,11 +766,10 @@ static void dma_buf_describe(struct seq_file *s, struct dma_buf *dmabuf)
 		   name[0] ? name : "<none>");
 	dma_resv_describe(dmabuf->resv, s);
 
+	/* 6.12's lines, byte for byte: tools parse them. */
 	seq_puts(s, "\tAttached Devices:\n");
 	list_for_each_entry(attach, &dmabuf->attachments, node) {
-		seq_printf(s, "\t%s%s syncs=%ld\n", dev_name(attach->dev),
-			   attach->importer_ops ? " (dynamic)" : "",
-			   atomic_long_read(&attach->dev_syncs));
+		seq_printf(s, "\t%s\n", dev_name(attach->dev));
 		n++;
 	}
 	seq_printf(s, "Total %u devices attached\n\n", n);

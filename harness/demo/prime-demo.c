@@ -127,15 +127,21 @@ static void show_attachments(void)
 {
 	char line[256];
 	FILE *f = fopen(BUFINFO_PATH, "r");
-	int n = 0;
+	int n = 0, in_list = 0;
 
 	if (!f)
 		fail("%s: %s", BUFINFO_PATH, strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, " syncs=")) {
+	/* Each device is a "\t<name>" line after "\tAttached Devices:". */
+	while (fgets(line, sizeof(line), f)) {
+		if (!strcmp(line, "\tAttached Devices:\n")) {
+			in_list = 1;
+		} else if (in_list && line[0] == '\t') {
 			printf("    bufinfo attachment:%s", line);
 			n++;
+		} else {
+			in_list = 0;
 		}
+	}
 	fclose(f);
 	if (!n)
 		printf("    bufinfo: no device attached to any buffer\n");

@@ -87,11 +87,19 @@ static noinline int begin_access_takes_resv(struct dma_buf_attachment *attach,
 	return 0;
 }
 
+/* The other half of the pair, which dma_buf_export() insists on. */
+static int end_access_nop(struct dma_buf_attachment *attach,
+			  struct sg_table *sgt, enum dma_data_direction dir)
+{
+	return 0;
+}
+
 static const struct dma_buf_ops bad_ops = {
 	.map_dma_buf = bad_map,
 	.unmap_dma_buf = bad_unmap,
 	.release = bad_release,
 	.begin_access = begin_access_takes_resv,
+	.end_access = end_access_nop,
 };
 
 static void begin_access_op_taking_resv_is_reported(struct kunit *test)

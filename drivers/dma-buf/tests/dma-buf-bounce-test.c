@@ -229,6 +229,103 @@ static void static_importer_of_static_exporter(struct kunit *test)
 	texp_expect_idle(test, t);
 }
 
+/*
+ * An importer that synchronises its own mapping with the DMA API (as
+ * many do, instead of the brackets) sees the device's data under
+ * CONFIG_DMABUF_DEBUG too: the copy it holds keeps everything the sync
+ * calls read (counts, lengths, DMA addresses, sg dma flags).
+ */
+static void importer_syncs_its_own_mapping(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_STATIC, 3);
+	struct timp *imp = timp_attach(test, t, "imp", NULL);
+	struct sg_table *sgt, *exp_sgt;
+	struct scatterlist *sg, *esg;
+	unsigned int i;
+
+	assert_bouncing(test, imp->dev);
+	texp_fill(t, BYTE_CPU_OLD);
+	sgt = timp_map(imp, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	exp_sgt = t->last_map_sgt;
+
+	KUNIT_EXPECT_EQ(test, sgt->orig_nents, exp_sgt->orig_nents);
+	KUNIT_EXPECT_EQ(test, sgt->nents, exp_sgt->nents);
+	esg = exp_sgt->sgl;
+	for_each_sgtable_sg(sgt, sg, i) {
+		KUNIT_EXPECT_EQ(test, sg->length, esg->length);
+		KUNIT_EXPECT_EQ(test, sg_dma_address(sg), sg_dma_address(esg));
+		KUNIT_EXPECT_EQ(test, sg_dma_len(sg), sg_dma_len(esg));
+		KUNIT_EXPECT_EQ(test, sg_dma_is_swiotlb(sg),
+				sg_dma_is_swiotlb(esg));
+		KUNIT_EXPECT_EQ(test, sg_dma_is_bus_address(sg),
+				sg_dma_is_bus_address(esg));
+		if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
+			KUNIT_EXPECT_NULL(test, sg_page(sg));
+		esg = sg_next(esg);
+	}
+
+	/* The device writes; the importer's own sync makes it visible. */
+	device_fill(imp, sgt, BYTE_DEVICE);
+	KUNIT_EXPECT_TRUE(test, cpu_sees(t, BYTE_CPU_OLD));
+	dma_sync_sgtable_for_cpu(imp->dev, sgt, DMA_FROM_DEVICE);
+	KUNIT_EXPECT_TRUE_MSG(test, cpu_sees(t, BYTE_DEVICE),
+			      "importer's sync_for_cpu skipped the bounce copy");
+
+	/* And the CPU's writes reach the device through sync_for_device. */
+	texp_fill(t, BYTE_CPU_NEW);
+	dma_sync_sgtable_for_device(imp->dev, sgt, DMA_TO_DEVICE);
+	KUNIT_EXPECT_TRUE_MSG(test, device_sees(imp, sgt, BYTE_CPU_NEW),
+			      "importer's sync_for_device skipped the copy");
+
+	timp_unmap(imp, sgt, DMA_BIDIRECTIONAL);
+	timp_detach(imp);
+	texp_expect_idle(test, t);
+}
+
+/*
+ * A table the core's fallback does not fit (here an entry without struct
+ * page) still maps as with 6.12, but a device that needs
+ * synchronisation gets -EOPNOTSUPP from the brackets unless the exporter
+ * has its own hooks, which are then called as usual.
+ */
+static void unfit_table_needs_the_exporter_hooks(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_STATIC, 2);
+	struct texp *h = texp_new(test, TEXP_ACCESS, 2);
+	struct timp *imp = timp_attach(test, t, "imp", NULL);
+	struct timp *himp = timp_attach(test, h, "himp", NULL);
+	struct sg_table *sgt;
+
+	assert_bouncing(test, imp->dev);
+	t->hide_first_page = true;
+	h->hide_first_page = true;
+
+	sgt = timp_map(imp, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(imp->attach, sgt,
+						   DMA_TO_DEVICE), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_access(imp->attach, sgt,
+						 DMA_FROM_DEVICE), -EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs), 0);
+	timp_unmap(imp, sgt, DMA_BIDIRECTIONAL);
+
+	sgt = timp_map(himp, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(himp->attach, sgt,
+						   DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_access(himp->attach, sgt,
+						 DMA_TO_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&h->begin_access_calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&h->end_access_calls), 1);
+	timp_unmap(himp, sgt, DMA_BIDIRECTIONAL);
+
+	timp_detach(imp);
+	timp_detach(himp);
+	texp_expect_idle(test, t);
+	texp_expect_idle(test, h);
+}
+
 static void dynamic_importer_of_dynamic_exporter(struct kunit *test)
 {
 	struct texp *t = texp_new(test, TEXP_DYNAMIC, 3);
@@ -403,6 +500,8 @@ static void buffer_holds_the_exporting_module(struct kunit *test)
 static struct kunit_case dma_buf_bounce_cases[] = {
 	KUNIT_CASE(bouncing_is_in_force),
 	KUNIT_CASE(static_importer_of_static_exporter),
+	KUNIT_CASE(importer_syncs_its_own_mapping),
+	KUNIT_CASE(unfit_table_needs_the_exporter_hooks),
 	KUNIT_CASE(dynamic_importer_of_dynamic_exporter),
 	KUNIT_CASE(static_importer_of_dynamic_exporter),
 	KUNIT_CASE(one_way_mappings_sync_their_way),

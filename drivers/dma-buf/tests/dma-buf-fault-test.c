@@ -948,6 +948,39 @@ static void map_enomem_at_every_allocation(struct kunit *test)
 	expect_attach_undone(test, t);
 }
 
+/*
+ * The core allocates nothing of its own on the map path (6.12 has no
+ * ENOMEM there): a mapping costs the allocations of the exporter's
+ * map_dma_buf and, with CONFIG_DMABUF_DEBUG, the one table of the
+ * importer's copy.
+ */
+static void map_allocates_only_what_the_exporter_does(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_STATIC, 3);
+	struct timp *imp = timp_attach(test, t, "imp", NULL);
+	unsigned int exporter, core;
+	struct sg_table *sgt;
+
+	dma_resv_lock(t->dmabuf->resv, NULL);
+	count_start();
+	sgt = t->dmabuf->ops->map_dma_buf(imp->attach, DMA_BIDIRECTIONAL);
+	exporter = count_stop();
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	t->dmabuf->ops->unmap_dma_buf(imp->attach, sgt, DMA_BIDIRECTIONAL);
+
+	count_start();
+	sgt = dma_buf_map_attachment(imp->attach, DMA_BIDIRECTIONAL);
+	core = count_stop();
+	dma_resv_unlock(t->dmabuf->resv);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
+	KUNIT_EXPECT_LT(test, core, COUNT_BUDGET);
+	KUNIT_EXPECT_EQ(test, core,
+			exporter + (IS_ENABLED(CONFIG_DMABUF_DEBUG) ? 1 : 0));
+	timp_unmap(imp, sgt, DMA_BIDIRECTIONAL);
+	timp_detach(imp);
+	expect_attach_undone(test, t);
+}
+
 static void vmap_enomem_at_every_allocation(struct kunit *test)
 {
 	struct texp *t = texp_new(test, TEXP_STATIC, 2);
@@ -1153,6 +1186,7 @@ static struct kunit_case dma_buf_fault_cases[] = {
 	KUNIT_CASE(export_enomem_at_every_allocation),
 	KUNIT_CASE(attach_enomem_at_every_allocation),
 	KUNIT_CASE(map_enomem_at_every_allocation),
+	KUNIT_CASE(map_allocates_only_what_the_exporter_does),
 	KUNIT_CASE(vmap_enomem_at_every_allocation),
 #if IS_ENABLED(CONFIG_SYNC_FILE)
 	KUNIT_CASE(sync_file_create_enomem_at_every_allocation),

@@ -98,6 +98,17 @@ enum texp_kind {
  * @mmap_err: returned by mmap when not zero
  * @cpu_err: returned by begin_cpu_access and end_cpu_access when not zero
  * @access_err: returned by begin_access and end_access when not zero
+ * @hide_first_page: map clears the struct page of the first entry of
+ *	each table (as a table of dma_map_resource() addresses has none),
+ *	unmap puts it back, so the table looks like one the core cannot
+ *	synchronise; one such mapping at a time
+ * @hidden_page: the page @hide_first_page took away
+ * @cpu_migrate_fence: when set, begin_cpu_access adds it to the
+ *	reservation object as a %DMA_RESV_USAGE_KERNEL fence and returns
+ *	without waiting for it, as an exporter that migrates the buffer in
+ *	the hook does
+ * @cpu_migrate_seen_pending: @cpu_migrate_fence was still unsignalled
+ *	when begin_cpu_access added it
  * @mmap_target: when set, mmap forwards the VMA to this buffer with
  *	dma_buf_mmap(), as a driver that exports someone else's memory does
  * @mmap_target_pgoff: page offset into @mmap_target for the forward
@@ -154,6 +165,10 @@ struct texp {
 	int mmap_err;
 	int cpu_err;
 	int access_err;
+	bool hide_first_page;
+	struct page *hidden_page;
+	struct dma_fence *cpu_migrate_fence;
+	bool cpu_migrate_seen_pending;
 	struct dma_buf *mmap_target;
 	unsigned long mmap_target_pgoff;
 
@@ -309,10 +324,15 @@ static inline struct sg_table *texp_map(struct dma_buf_attachment *attach,
 	atomic_inc(&t->map_calls);
 	t->last_map_dir = dir;
 	sgt = texp_map_pages(t, attach, dir);
-	if (IS_ERR_OR_NULL(sgt))
+	if (IS_ERR_OR_NULL(sgt)) {
 		atomic_inc(&t->map_fails);
-	else
-		t->last_map_sgt = sgt;
+		return sgt;
+	}
+	t->last_map_sgt = sgt;
+	if (t->hide_first_page && sgt->orig_nents) {
+		t->hidden_page = sg_page(sgt->sgl);
+		sg_assign_page(sgt->sgl, NULL);
+	}
 	return sgt;
 }
 
@@ -328,6 +348,8 @@ static inline void texp_unmap(struct dma_buf_attachment *attach,
 	atomic_inc(&t->unmap_calls);
 	t->last_unmap_sgt = sgt;
 	t->last_unmap_dir = dir;
+	if (t->hide_first_page && sgt->orig_nents && !sg_page(sgt->sgl))
+		sg_assign_page(sgt->sgl, t->hidden_page);
 	if (sgt == t->shared) {
 		if (--t->shared_refs)
 			return;
@@ -352,6 +374,21 @@ static inline int texp_begin_cpu(struct dma_buf *dmabuf,
 
 	atomic_inc(&t->begin_cpu_calls);
 	t->last_cpu_dir = dir;
+	if (t->cpu_migrate_fence) {
+		int ret;
+
+		dma_resv_lock(dmabuf->resv, NULL);
+		ret = dma_resv_reserve_fences(dmabuf->resv, 1);
+		if (!ret) {
+			t->cpu_migrate_seen_pending =
+				!dma_fence_is_signaled(t->cpu_migrate_fence);
+			dma_resv_add_fence(dmabuf->resv, t->cpu_migrate_fence,
+					   DMA_RESV_USAGE_KERNEL);
+		}
+		dma_resv_unlock(dmabuf->resv);
+		if (ret)
+			return ret;
+	}
 	return t->cpu_err;
 }
 

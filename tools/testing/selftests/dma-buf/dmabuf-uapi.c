@@ -1110,4 +1110,124 @@ TEST_F(buf, bufinfo_counts_objects)
 	EXPECT_EQ(before, bufinfo_settles_at(before));
 }
 
+/* ---- the fence list behind bufinfo ---- */
+
+/*
+ * bufinfo_fences() - the number of fence lines ("\t<usage> fence: ...")
+ * that debugfs bufinfo lists for the buffer behind @fd (found by its
+ * exporter name and inode number), or -errno.
+ */
+static int bufinfo_fences(int fd, const char *exp_name)
+{
+	const size_t len = 1 << 20;
+	char *text, *line, *end, ino[96];
+	int n, count = -ENOENT;
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(ino, sizeof(ino), "\t%s\t%08lu\t", exp_name,
+		 (unsigned long)st.st_ino);
+	text = malloc(len);
+	if (!text)
+		return -ENOMEM;
+	n = read_text(BUFINFO_FILE, text, len);
+	if (n < 0) {
+		free(text);
+		return n;
+	}
+	for (line = text; *line; line = end + 1) {
+		end = strchrnul(line, '\n');
+		if (count < 0) {
+			/* The buffer's own line holds its inode number. */
+			if (memmem(line, end - line, ino, strlen(ino)))
+				count = 0;
+		} else if (line[0] == '\t' && memmem(line, end - line,
+							 " fence:", 7)) {
+			count++;
+		} else {
+			break;
+		}
+		if (!*end)
+			break;
+	}
+	free(text);
+	return count;
+}
+
+/*
+ * Importing the same pending fence 500 times keeps one entry: the
+ * reservation object replaces a fence of the same context (6.12 does).
+ */
+TEST_F(buf, import_same_fence_does_not_grow)
+{
+	int wr, i, n;
+
+	if (self->fb.tl[0] < 0)
+		SKIP(return, "%s", NO_SW_SYNC);
+	n = bufinfo_fences(self->dmabuf, variant->exp_name);
+	if (n < 0)
+		SKIP(return, BUFINFO_FILE " unreadable: %s", strerror(-n));
+	EXPECT_EQ(0, n);
+
+	wr = pending(_metadata, &self->fb, 0);
+	for (i = 0; i < 500; i++)
+		ASSERT_EQ(0, buf_import(self->dmabuf, wr, DMA_BUF_SYNC_WRITE));
+	EXPECT_EQ(1, bufinfo_fences(self->dmabuf, variant->exp_name));
+	for (i = 0; i < 500; i++)
+		ASSERT_EQ(0, buf_import(self->dmabuf, wr, DMA_BUF_SYNC_READ));
+	EXPECT_GE(2, bufinfo_fences(self->dmabuf, variant->exp_name));
+	signal_tl(_metadata, &self->fb, 0);
+}
+
+/*
+ * An older fence of a context the buffer already holds a later fence of,
+ * imported 500 times, takes one more slot at most (6.12 appends it once,
+ * then replaces it with itself).
+ */
+TEST_F(buf, import_older_fence_does_not_grow)
+{
+	int older, newer, i, n;
+
+	if (self->fb.tl[0] < 0)
+		SKIP(return, "%s", NO_SW_SYNC);
+	n = bufinfo_fences(self->dmabuf, variant->exp_name);
+	if (n < 0)
+		SKIP(return, BUFINFO_FILE " unreadable: %s", strerror(-n));
+
+	older = keep(_metadata, &self->fb, sw_point(self->fb.tl[0], 1));
+	newer = keep(_metadata, &self->fb, sw_point(self->fb.tl[0], 2));
+	ASSERT_EQ(0, buf_import(self->dmabuf, newer, DMA_BUF_SYNC_WRITE));
+	for (i = 0; i < 500; i++)
+		ASSERT_EQ(0, buf_import(self->dmabuf, older,
+					DMA_BUF_SYNC_WRITE));
+	EXPECT_GE(2, bufinfo_fences(self->dmabuf, variant->exp_name));
+	EXPECT_LE(1, bufinfo_fences(self->dmabuf, variant->exp_name));
+	ASSERT_EQ(0, sw_advance(self->fb.tl[0], 2));
+}
+
+/*
+ * A sync file whose fences have all signalled (here a merge of two
+ * signalled points) imports without error, and leaves the buffer idle.
+ */
+TEST_F(buf, import_merge_of_signalled_fences)
+{
+	struct sync_merge_data merge = { .name = "signalled" };
+	int a, b;
+
+	if (self->fb.tl[0] < 0)
+		SKIP(return, "%s", NO_SW_SYNC);
+	a = keep(_metadata, &self->fb, sw_point(self->fb.tl[0], 1));
+	b = keep(_metadata, &self->fb, sw_point(self->fb.tl[1], 1));
+	signal_tl(_metadata, &self->fb, 0);
+	signal_tl(_metadata, &self->fb, 1);
+	merge.fd2 = b;
+	ASSERT_EQ(0, ioctl(a, SYNC_IOC_MERGE, &merge));
+	keep(_metadata, &self->fb, merge.fence);
+
+	EXPECT_EQ(0, buf_import(self->dmabuf, merge.fence, DMA_BUF_SYNC_RW));
+	EXPECT_EQ(POLLIN | POLLOUT,
+		  poll_events(self->dmabuf, POLLIN | POLLOUT, 0));
+}
+
 TEST_HARNESS_MAIN
