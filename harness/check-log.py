@@ -11,7 +11,8 @@ The oracle boot runs our kselftests case by case on the unmodified 6.12
 base kernel.  There, an unmarked case must pass, a case marked with
 DIFFERS_FROM_612(row) must fail, the row must be in README.md's
 "Differences from 6.12" table, and the case must pass in our test boot
-(BUILD/out/test, when it ran).  The demos must exit 0.  Kernel reports are
+(BUILD/out/test, when it ran); every row of the table must be pinned by
+at least one marked case.  The demos must exit 0.  Kernel reports are
 the base's and only counted.
 
 A boot passes when it reached the end of its init script, every test in it
@@ -288,12 +289,14 @@ def oracle(build, user, console, v):
     if not cases:
         v.bad("no kselftest case ran on the base kernel")
     marked = 0
+    used = set()
     for case, body, rc in cases:
         marks = MARK.findall(body)
         ok = rc == "0"
         if marks:
             marked += 1
             row = marks[0]
+            used.add(row)
             if row not in rows:
                 v.bad("%s: marked with row '%s', which the README's "
                       "Differences table lacks" % (case, row))
@@ -313,6 +316,9 @@ def oracle(build, user, console, v):
                    ln.startswith("not ok") or "# SKIP" in ln][:4]
             v.bad("%s: fails on 6.12 (rc=%s) and is not marked\n      %s" %
                   (case, rc, "\n      ".join(why)))
+    # Every row of the table is backed by at least one marked case.
+    for row in sorted(rows - used) if cases else []:
+        v.bad("README row '%s' is pinned by no marked case" % row)
     ran = dict(re.findall(r"HARNESS-END (\S+) rc=(\d+)", user))
     for name in DEMOS:
         if ran.get(name) == "0":
