@@ -537,6 +537,27 @@ int dma_fence_signal_locked(struct dma_fence *fence)
 }
 EXPORT_SYMBOL(dma_fence_signal_locked);
 
+/*
+ * dma_fence_signal_unlocked - take the fence lock and signal.
+ *
+ * Requires a non-NULL @fence whose lock the caller does not hold. Signals
+ * with *@timestamp, or with the time read under the lock when @timestamp is
+ * NULL. Not a signalling critical section by itself.
+ * Return: as dma_fence_signal_timestamp_locked().
+ */
+static int dma_fence_signal_unlocked(struct dma_fence *fence,
+				     const ktime_t *timestamp)
+{
+	unsigned long irqflags;
+	int err;
+
+	spin_lock_irqsave(fence->lock, irqflags);
+	err = dma_fence_signal_timestamp_locked(fence, timestamp ? *timestamp :
+						ktime_get());
+	spin_unlock_irqrestore(fence->lock, irqflags);
+	return err;
+}
+
 /**
  * dma_fence_signal_timestamp - signal a fence with a given time
  * @fence: the fence to complete, or NULL
@@ -553,17 +574,7 @@ EXPORT_SYMBOL(dma_fence_signal_locked);
  */
 int dma_fence_signal_timestamp(struct dma_fence *fence, ktime_t timestamp)
 {
-	unsigned long flags;
-	int ret;
-
-	if (!fence)
-		return -EINVAL;
-
-	spin_lock_irqsave(fence->lock, flags);
-	ret = dma_fence_signal_timestamp_locked(fence, timestamp);
-	spin_unlock_irqrestore(fence->lock, flags);
-
-	return ret;
+	return fence ? dma_fence_signal_unlocked(fence, &timestamp) : -EINVAL;
 }
 EXPORT_SYMBOL(dma_fence_signal_timestamp);
 
@@ -581,7 +592,6 @@ EXPORT_SYMBOL(dma_fence_signal_timestamp);
  */
 int dma_fence_signal(struct dma_fence *fence)
 {
-	unsigned long flags;
 	bool cookie;
 	int ret;
 
@@ -589,11 +599,7 @@ int dma_fence_signal(struct dma_fence *fence)
 		return -EINVAL;
 
 	cookie = dma_fence_begin_signalling();
-
-	spin_lock_irqsave(fence->lock, flags);
-	ret = dma_fence_signal_timestamp_locked(fence, ktime_get());
-	spin_unlock_irqrestore(fence->lock, flags);
-
+	ret = dma_fence_signal_unlocked(fence, NULL);
 	dma_fence_end_signalling(cookie);
 
 	return ret;

@@ -67,4 +67,4 @@ struct udmabuf_create_list {
 	struct udmabuf_create_item list[];
 };
 
-#endif /* _UAPI_LINUX_UDMABUF_H */
+#endif /* _UAPI_LINUX_UDMABUF_H: udmabuf uapi */
