@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include "differs.h"
 #include "dmabuf-util.h"
 
 /*
@@ -876,6 +877,32 @@ TEST_F(sfu, info_status_error_before_pending)
 	EXPECT_EQ(fi[0].status, info.status);
 	ASSERT_EQ(2, probe(m, &info));
 	EXPECT_EQ(fi[0].status, info.status);
+}
+
+/*
+ * A merged file that nobody polled or waited on, whose members are all
+ * done and one of them failed, reports the failure. 6.12's fence array
+ * collects its members' errors only once its signalling was enabled, and
+ * otherwise reports success for the whole, hiding the failure.
+ */
+TEST_F(sfu, merged_failure_without_poll_is_reported)
+{
+	struct sync_file_info info;
+	int a = sw_timeline();
+	int b, a1, b1, m;
+
+	DIFFERS_FROM_612("array-error-without-signalling");
+	ASSERT_LE(0, a);
+	b = timeline(_metadata, &self->c);
+	a1 = point(_metadata, &self->c, a, 1);
+	b1 = point(_metadata, &self->c, b, 1);
+	m = merged(_metadata, &self->c, b1, a1);
+	/* Closing a timeline fails its pending points with -ENOENT. */
+	close(a);
+	ASSERT_EQ(0, sw_advance(b, 1));
+
+	ASSERT_EQ(2, probe(m, &info));
+	EXPECT_EQ(-ENOENT, info.status);
 }
 
 /*
