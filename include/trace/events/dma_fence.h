@@ -62,10 +62,11 @@ DEFINE_EVENT(dma_fence, dma_fence_enable_signal,
  * The same record, for the one event that fires from inside the signalling
  * path: the names come straight from the provider. The signaller holds
  * &dma_fence.lock, a spinlock, from before it set the signalled bit until
- * after this event; with preemption off that is an RCU read-side section
- * that began while the fence was still pending; a provider may free its names only a
- * grace period after the fence signalled, so they are still valid here.
- * Tools that follow a fence to its end need the real names on this event.
+ * after this event. With preemption off, that is an RCU read-side section
+ * which began while the fence was still pending, and a provider may free
+ * its names only a grace period after the fence signalled, so they are
+ * still valid here. Tools that follow a fence to its end need the real
+ * names on this event.
  */
 DECLARE_EVENT_CLASS(dma_fence_signalling,
 		    TP_PROTO(struct dma_fence *fence),
