@@ -92,6 +92,7 @@ static void cma_heap_free(struct heap_buffer *base)
 
 static const struct heap_buffer_ops cma_heap_buffer_ops = {
 	.free = cma_heap_free,
+	.shared_mmap_only = true,
 };
 
 /*

@@ -251,11 +251,13 @@ static int heap_buffer_end_cpu(struct dma_buf *dmabuf,
 /*
  * dma_buf_ops.mmap: map the buffer, from page vma->vm_pgoff on, one
  * remapping per table entry the range touches.  The range must lie within
- * the buffer.  As in 6.12, a private mapping is not refused here: the
- * remapping accepts it when one entry covers the whole range (a buffer of
- * one page always does) and fails it with -EINVAL otherwise.  Returns 0,
- * -EINVAL for a range past the end, or the error of the remapping (the
- * core then tears the vma down).
+ * the buffer.  Private (copy-on-write) mappings are taken as 6.12's heaps
+ * take them: refused by a heap that sets &heap_buffer_ops.shared_mmap_only
+ * (CMA), and otherwise accepted for a single page only (6.12's system heap
+ * remaps page by page, which a private mapping of more than one page
+ * fails).  Returns 0, -EINVAL for a range past the end or a private
+ * mapping refused, or the error of the remapping (the core then tears the
+ * vma down).
  */
 static int heap_buffer_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 {
@@ -269,6 +271,9 @@ static int heap_buffer_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 
 	if (vma->vm_pgoff >= npages ||
 	    vma_pages(vma) > npages - vma->vm_pgoff)
+		return -EINVAL;
+	if (!(vma->vm_flags & (VM_SHARED | VM_MAYSHARE)) &&
+	    (buf->ops->shared_mmap_only || vma_pages(vma) > 1))
 		return -EINVAL;
 
 	for_each_sgtable_sg(&buf->table, sg, i) {

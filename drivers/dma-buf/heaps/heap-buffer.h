@@ -21,9 +21,12 @@ struct heap_buffer;
  *	and the structure the &struct heap_buffer is embedded in.  Mandatory.
  *	Called once per buffer, without locks, when nothing uses it any more
  *	(no importer, no kernel mapping); may sleep.
+ * @shared_mmap_only: refuse private (copy-on-write) mappings of the buffer
+ *	with -EINVAL, as 6.12's CMA heap does.
  */
 struct heap_buffer_ops {
 	void (*free)(struct heap_buffer *buf);
+	bool shared_mmap_only;
 };
 
 /**
