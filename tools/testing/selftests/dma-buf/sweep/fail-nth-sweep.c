@@ -64,6 +64,7 @@ struct sweep_get_deadline {
 	__u32 pad;
 	__s32 fence_fd;
 };
+
 #define SW_SYNC_GET_DEADLINE _IOWR('W', 2, struct sweep_get_deadline)
 
 /* Most tries of one sweep: far above what any operation needs. */
@@ -172,6 +173,7 @@ static long fault_disarm(void)
 static const char *const fpa_knob[] = {
 	"ignore-gfp-wait", "ignore-gfp-highmem", "min-order", "verbose",
 };
+
 static const char *const fpa_want[] = { "N", "N", "0", "0" };
 static char fpa_saved[4][16];
 static int fpa_set;
@@ -472,7 +474,7 @@ static void sweep(struct __test_metadata *_metadata, const struct op *op)
 		op->undo(op->ctx);
 	census_diff(&base, why, sizeof(why));
 	EXPECT_STREQ("", why) {
-		TH_LOG("%s: after the sweep: %s", op->name, why);
+		TH_LOG("%s: after the fault-free call: %s", op->name, why);
 	}
 	TH_LOG("%s: %u allocations failed, %u fatal to the call", op->name,
 	       r->failed, r->fatal);
@@ -519,16 +521,17 @@ static int memfd_unpinned(int memfd)
 /* A dma-buf works: its first page maps, reads back what was written. */
 static int buf_works(int fd)
 {
-	volatile unsigned char *p;
+	unsigned char *p;
 	int ret = 0;
 
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	p[1] = 0xa5;
-	if (p[1] != 0xa5)
+	/* Atomic accesses: the compiler must really touch the page. */
+	__atomic_store_n(&p[1], 0xa5, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&p[1], __ATOMIC_RELAXED) != 0xa5)
 		ret = -EIO;
-	munmap((void *)p, 4096);
+	munmap(p, 4096);
 	if (!ret && buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW))
 		ret = -errno;
 	if (!ret && buf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW))
@@ -572,8 +575,14 @@ struct ctx {
 static void ctx_init(struct ctx *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->buf = c->memfd = c->memfd2 = c->dev = c->sf = c->sf2 = -1;
-	c->tl2 = c->out = -1;
+	c->buf = -1;
+	c->memfd = -1;
+	c->memfd2 = -1;
+	c->dev = -1;
+	c->sf = -1;
+	c->sf2 = -1;
+	c->tl2 = -1;
+	c->out = -1;
 }
 
 static void ctx_close(struct ctx *c)
@@ -582,7 +591,7 @@ static void ctx_close(struct ctx *c)
 		       &c->sf2, &c->tl2, &c->out };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
@@ -688,11 +697,11 @@ static int run_mmap(void *p)
 static void undo_mmap(void *p)
 {
 	struct ctx *c = p;
-	volatile unsigned char *b = c->map;
+	unsigned char *b = c->map;
 	size_t off;
 
 	for (off = 0; off < c->size; off += 4096)
-		b[off] = b[off] + 1;
+		__atomic_fetch_add(&b[off], 1, __ATOMIC_RELAXED);
 	munmap(c->map, c->size);
 	c->map = NULL;
 }
