@@ -784,11 +784,12 @@ TEST(dmabuf_import_sync_file)
 	ctx_init(&c);
 	ASSERT_EQ(0, ctx_udmabuf(&c));
 	c.dev = sw_timeline();
-	if (c.dev < 0)
+	c.tl2 = sw_timeline();
+	if (c.dev < 0 || c.tl2 < 0)
 		SKIP(ctx_close(&c); return, NO_SW_SYNC);
-	/* Two fences of one timeline merged: the import unwraps them. */
+	/* Fences of two timelines merged: the import unwraps the array. */
 	a = sw_point(c.dev, 1);
-	b = sw_point(c.dev, 2);
+	b = sw_point(c.tl2, 1);
 	ASSERT_LE(0, a);
 	ASSERT_LE(0, b);
 	c.sf = sync_merge(a, b);
@@ -796,8 +797,58 @@ TEST(dmabuf_import_sync_file)
 	close(b);
 	ASSERT_LE(0, c.sf);
 	/* Signalled now, so that usable_buf()'s SYNC does not wait. */
-	ASSERT_EQ(0, sw_advance(c.dev, 2));
+	ASSERT_EQ(0, sw_advance(c.dev, 1));
+	ASSERT_EQ(0, sw_advance(c.tl2, 1));
 	sweep(_metadata, &o);
+	ctx_close(&c);
+}
+
+/* A dma-buf still maps and holds what was written (no SYNC: it waits). */
+static int usable_buf_map(void *p)
+{
+	struct ctx *c = p;
+	unsigned char *b;
+	int ret = 0;
+
+	b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, c->buf, 0);
+	if (b == MAP_FAILED)
+		return -errno;
+	__atomic_store_n(&b[2], 0x3c, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&b[2], __ATOMIC_RELAXED) != 0x3c)
+		ret = -EIO;
+	munmap(b, 4096);
+	return ret;
+}
+
+/*
+ * Two pending writers of different timelines: the exported sync_file
+ * needs a fence array (dma_resv_get_singleton()).
+ */
+TEST(dmabuf_export_sync_file_array)
+{
+	struct ctx c;
+	struct op o = { "dma-buf EXPORT_SYNC_FILE (2 fences)",
+			run_export_sync_file, undo_close_out, usable_buf_map,
+			&c, 0 };
+	int a, b;
+
+	ctx_init(&c);
+	ASSERT_EQ(0, ctx_udmabuf(&c));
+	c.dev = sw_timeline();
+	c.tl2 = sw_timeline();
+	if (c.dev < 0 || c.tl2 < 0)
+		SKIP(ctx_close(&c); return, NO_SW_SYNC);
+	a = sw_point(c.dev, 1);
+	b = sw_point(c.tl2, 1);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, buf_import(c.buf, a, DMA_BUF_SYNC_WRITE));
+	ASSERT_EQ(0, buf_import(c.buf, b, DMA_BUF_SYNC_READ));
+	close(a);
+	close(b);
+	sweep(_metadata, &o);
+	ASSERT_EQ(0, sw_advance(c.dev, 1));
+	ASSERT_EQ(0, sw_advance(c.tl2, 1));
 	ctx_close(&c);
 }
 
@@ -880,6 +931,18 @@ static int run_file_info(void *p)
 	if (ioctl(c->sf, SYNC_IOC_FILE_INFO, &info))
 		return -errno;
 	return info.num_fences == 2 && fences[1].obj_name[0] ? 0 : -EPROTO;
+}
+
+/* FILE_INFO asking for the count only. */
+static int run_file_info_count(void *p)
+{
+	struct ctx *c = p;
+	struct sync_file_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(c->sf, SYNC_IOC_FILE_INFO, &info))
+		return -errno;
+	return info.num_fences == 1 ? 0 : -EPROTO;
 }
 
 static int run_set_deadline(void *p)
@@ -968,6 +1031,20 @@ TEST(sync_file_file_info)
 	close(c.sf);
 	c.sf = c.out;
 	c.out = -1;
+	sweep(_metadata, &o);
+	ctx_close(&c);
+}
+
+TEST(sync_file_file_info_count)
+{
+	struct ctx c;
+	struct op o = { "sync_file FILE_INFO (count only)",
+			run_file_info_count, NULL, usable_sync, &c, 1 };
+
+	ctx_init(&c);
+	if (ctx_two_points(&c) == -ENOENT)
+		SKIP(ctx_close(&c); return, NO_SW_SYNC);
+	ASSERT_LE(0, c.sf2);
 	sweep(_metadata, &o);
 	ctx_close(&c);
 }
