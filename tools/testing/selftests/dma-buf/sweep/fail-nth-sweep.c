@@ -486,19 +486,34 @@ static void sweep(struct __test_metadata *_metadata, const struct op *op)
 }
 
 /*
- * The cases share nothing but the table; the fixture exists for the time
- * limit, above the harness's default: a sweep of a call that allocates
- * per page (6.12's udmabuf) makes hundreds of tries.
+ * The fixture gives each case a time limit above the harness's default (a
+ * sweep of a call that allocates per page, as 6.12's udmabuf does, makes
+ * hundreds of tries), and checks the whole case: once it has closed
+ * everything, a reference that a failed call leaked to the objects the
+ * case made (a dma-buf, a fence, a timeline) keeps them alive, in bufinfo,
+ * the sysfs stats or sync/info.
  */
 FIXTURE(sweep) {
+	struct census before;
 };
 
 FIXTURE_SETUP(sweep)
 {
+	ASSERT_LE(0, fault_open()) {
+		TH_LOG("%s: %s (CONFIG_FAULT_INJECTION)", FAIL_NTH,
+		       strerror(errno));
+	}
+	census_take(&self->before);
 }
 
 FIXTURE_TEARDOWN(sweep)
 {
+	char why[160];
+
+	census_diff(&self->before, why, sizeof(why));
+	EXPECT_STREQ("", why) {
+		TH_LOG("once the case closed everything: %s", why);
+	}
 }
 
 /* ---- objects ---- */
