@@ -370,17 +370,22 @@ static void sync_file_describe_fence(struct dma_fence *fence,
 }
 
 /*
- * Describe at most @max fences of @sync_file into @infos (zeroed by the
- * caller) and fold their states into *@status. Containers only lose
- * signalled members over time, never gain any, so @max from an earlier
- * count suffices; the bound is kept anyway. Returns the number written.
+ * Describe at most @max fences of @sync_file into the user array @uinfos,
+ * one entry at a time, and fold their states into *@status. Containers
+ * only lose signalled members over time, never gain any, so @max from an
+ * earlier count suffices; the bound is kept anyway. The count is chosen
+ * by userspace (a merged file may hold any number of fences), so no
+ * buffer sized by it is allocated: each entry goes through one on-stack
+ * record. Stores the number written in *@written; returns 0 or -EFAULT.
  */
-static u32 sync_file_describe_fences(struct sync_file *sync_file,
-				     struct sync_fence_info *infos, u32 max,
-				     int *status)
+static int sync_file_describe_fences(struct sync_file *sync_file,
+				     struct sync_fence_info __user *uinfos,
+				     u32 max, u32 *written, int *status)
 {
+	struct sync_fence_info info;
 	struct dma_fence_unwrap cursor;
 	struct dma_fence *fence;
+	int ret = 0;
 	u32 n = 0;
 
 	*status = 1;
@@ -390,11 +395,18 @@ static u32 sync_file_describe_fences(struct sync_file *sync_file,
 			dma_fence_put(cursor.chain);
 			break;
 		}
-		sync_file_describe_fence(fence, &infos[n]);
-		*status = sync_file_fold_status(*status, infos[n].status);
+		memset(&info, 0, sizeof(info));
+		sync_file_describe_fence(fence, &info);
+		if (copy_to_user(&uinfos[n], &info, sizeof(info))) {
+			dma_fence_put(cursor.chain);
+			ret = -EFAULT;
+			break;
+		}
+		*status = sync_file_fold_status(*status, info.status);
 		n++;
 	}
-	return n;
+	*written = n;
+	return ret;
 }
 
 /*
@@ -406,11 +418,10 @@ static u32 sync_file_describe_fences(struct sync_file *sync_file,
 static long sync_file_ioctl_file_info(struct sync_file *sync_file,
 				      void __user *uarg)
 {
-	struct sync_fence_info *infos;
 	struct sync_file_info args;
 	u32 count;
 	int status;
-	long ret = 0;
+	int ret;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
@@ -424,16 +435,9 @@ static long sync_file_ioctl_file_info(struct sync_file *sync_file,
 		if (args.num_fences < count)
 			return -EINVAL;
 
-		infos = kcalloc(count, sizeof(*infos), GFP_KERNEL);
-		if (!infos)
-			return -ENOMEM;
-
-		count = sync_file_describe_fences(sync_file, infos, count,
-						  &status);
-		if (copy_to_user(u64_to_user_ptr(args.sync_fence_info), infos,
-				 array_size(count, sizeof(*infos))))
-			ret = -EFAULT;
-		kfree(infos);
+		ret = sync_file_describe_fences(sync_file,
+				u64_to_user_ptr(args.sync_fence_info),
+				count, &count, &status);
 		if (ret)
 			return ret;
 	}
