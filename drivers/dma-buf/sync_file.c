@@ -418,6 +418,7 @@ static int sync_file_describe_fences(struct sync_file *sync_file,
 static long sync_file_ioctl_file_info(struct sync_file *sync_file,
 				      void __user *uarg)
 {
+	struct sync_fence_info __user *uinfos;
 	struct sync_file_info args;
 	u32 count;
 	int status;
@@ -435,9 +436,9 @@ static long sync_file_ioctl_file_info(struct sync_file *sync_file,
 		if (args.num_fences < count)
 			return -EINVAL;
 
-		ret = sync_file_describe_fences(sync_file,
-				u64_to_user_ptr(args.sync_fence_info),
-				count, &count, &status);
+		uinfos = u64_to_user_ptr(args.sync_fence_info);
+		ret = sync_file_describe_fences(sync_file, uinfos, count,
+						&count, &status);
 		if (ret)
 			return ret;
 	}

@@ -47,6 +47,8 @@
  * more than the 4 MiB that one kmalloc gives (52,428 records).
  */
 #define HUGE_SET	53000
+/* Seconds a case with a big set may take, building it included. */
+#define SET_TIMEOUT	110
 #define SYNC_INFO_FILE	"/sys/kernel/debug/sync/info"
 #define RESERVED_HEAP	"/dev/dma_heap/reserved"
 #define UDMABUF_PARAMS	"/sys/module/udmabuf/parameters/"
@@ -68,7 +70,7 @@ static int merge(int a, int b)
 	struct sync_merge_data m;
 
 	memset(&m, 0, sizeof(m));
-	strcpy(m.name, "alloc-bounds");
+	snprintf(m.name, sizeof(m.name), "alloc-bounds");
 	m.fd2 = b;
 	if (ioctl(a, SYNC_IOC_MERGE, &m))
 		return -errno;
@@ -112,7 +114,8 @@ static int set_build(struct fence_set *set, int n)
 	if (!set->timelines)
 		return -ENOMEM;
 
-	rl.rlim_cur = rl.rlim_max = n + 256;
+	rl.rlim_cur = n + 256;
+	rl.rlim_max = rl.rlim_cur;
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		return -errno;
 
@@ -124,7 +127,7 @@ static int set_build(struct fence_set *set, int n)
 
 		memset(&req, 0, sizeof(req));
 		req.value = 1;
-		strcpy(req.name, "big");
+		snprintf(req.name, sizeof(req.name), "big");
 		if (ioctl(fd, SW_SYNC_IOC_CREATE_FENCE, &req))
 			return -errno;
 
@@ -262,7 +265,7 @@ FIXTURE_TEARDOWN(huge_set)
  * per fence in one kmalloc, which warns and fails with ENOMEM beyond
  * 4 MiB; ours copies the records out one by one and succeeds.
  */
-TEST_F(huge_set, file_info_of_huge_set)
+TEST_F_TIMEOUT(huge_set, file_info_of_huge_set, SET_TIMEOUT)
 {
 	struct sync_fence_info *fi;
 	struct sync_file_info info;
@@ -272,9 +275,14 @@ TEST_F(huge_set, file_info_of_huge_set)
 	fi = calloc(HUGE_SET, sizeof(*fi));
 	ASSERT_NE(NULL, fi);
 
+	/* One record too few: EINVAL before anything is written. */
 	memset(&info, 0, sizeof(info));
-	info.num_fences = HUGE_SET;
+	info.num_fences = HUGE_SET - 1;
 	info.sync_fence_info = (uintptr_t)fi;
+	EXPECT_EQ(-1, ioctl(self->set.fd, SYNC_IOC_FILE_INFO, &info));
+	EXPECT_EQ(EINVAL, errno);
+
+	info.num_fences = HUGE_SET;
 	EXPECT_EQ(0, ioctl(self->set.fd, SYNC_IOC_FILE_INFO, &info))
 		TH_LOG("FILE_INFO: %s", strerror(errno));
 	EXPECT_EQ(HUGE_SET, (int)info.num_fences);
@@ -289,24 +297,11 @@ TEST_F(huge_set, file_info_of_huge_set)
 	free(fi);
 }
 
-/* FILE_INFO with one record too few is EINVAL, the count unchanged. */
-TEST_F(huge_set, file_info_of_huge_set_short_array)
-{
-	struct sync_fence_info fi;
-	struct sync_file_info info;
-
-	memset(&info, 0, sizeof(info));
-	info.num_fences = HUGE_SET - 1;
-	info.sync_fence_info = (uintptr_t)&fi;
-	EXPECT_EQ(-1, ioctl(self->set.fd, SYNC_IOC_FILE_INFO, &info));
-	EXPECT_EQ(EINVAL, errno);
-}
-
 /*
  * SYNC_IOC_MERGE of the big set with itself and with one more fence: the
  * merge collects twice the fences, keeps one per context, and succeeds.
  */
-TEST_F(huge_set, merge_of_huge_sets)
+TEST_F_TIMEOUT(huge_set, merge_of_huge_sets, SET_TIMEOUT)
 {
 	struct sw_sync_create_fence_data req;
 	int self_merged, more, tl;
@@ -334,7 +329,7 @@ TEST_F(huge_set, merge_of_huge_sets)
  * DMA_BUF_IOCTL_IMPORT_SYNC_FILE of the big set reserves a slot per
  * fence; EXPORT_SYNC_FILE then makes one array of all of them.
  */
-TEST_F(huge_set, import_export_of_huge_set)
+TEST_F_TIMEOUT(huge_set, import_export_of_huge_set, SET_TIMEOUT)
 {
 	struct dma_buf_import_sync_file imp = { 0 };
 	struct dma_buf_export_sync_file exp = { 0 };
@@ -362,7 +357,7 @@ TEST_F(huge_set, import_export_of_huge_set)
 }
 
 /* sync/info lists every timeline and fence: a few MiB read in full. */
-TEST_F(huge_set, sync_info_of_huge_set)
+TEST_F_TIMEOUT(huge_set, sync_info_of_huge_set, SET_TIMEOUT)
 {
 	char chunk[65536];
 	long long total = 0;
@@ -504,7 +499,7 @@ TEST_F(udmabuf, udmabuf_list_count_huge)
 /* The largest length on each heap: EINVAL (it rounds up to no page). */
 TEST(heap_alloc_len_max)
 {
-	const char *heaps[] = { SYSTEM_HEAP_DEV, RESERVED_HEAP };
+	static const char * const heaps[] = { SYSTEM_HEAP_DEV, RESERVED_HEAP };
 	unsigned int i, tried = 0;
 	int heap;
 
