@@ -4,7 +4,7 @@
 
 usage: check-log.py boot BUILD OUTDIR MODE
        (MODE: test, lockdep, lockdep-access, drm, bounce, sync, upstream,
-       demo, dev or oracle)
+       demo, dev, oracle or kcsan)
        check-log.py sum OUTDIR...
 
 The oracle boot runs our kselftests case by case on the unmodified 6.12
@@ -20,6 +20,12 @@ passed and the kernel log holds no report of any debug facility: WARNING,
 BUG, Oops, lockdep, KASAN, UBSAN, kmemleak, debugobjects, list corruption,
 hung tasks.  The lockdep boot passes only if lockdep did report the
 expected dma-fence dependency cycle and nothing else went wrong.
+
+The kcsan boot (the KCSAN kernel, BUILD is its build directory) fails on
+a KCSAN report whose racing accesses are in our files (drivers/dma-buf/,
+our headers; the first frame of each access, with the functions inlined
+into it, resolved by scripts/faddr2line); reports elsewhere in the kernel
+are listed and counted, not failed.
 
 Each boot writes OUTDIR/result (passed failed skipped).  'sum' adds them up
 and prints the closing 'N passed, N failed, N skipped' line; a failure or
@@ -335,6 +341,104 @@ def oracle(build, user, console, v):
         print("  %d kernel report lines of the base kernel (not judged)" % n)
 
 
+# --- KCSAN (make boot-kcsan) ---
+KCSAN_RULE = "=" * 66
+KCSAN_ACCESS = re.compile(r"^(\[[ \d.]+\] )?\s*(race at unknown origin, "
+                          r"with )?(read|write|read-write)( \(marked\))?"
+                          r"( \(reordered\))? to ")
+FRAME = re.compile(r"^(?:\[[ \d.]+\] )?\s*(\w[\w.]*\+0x[0-9a-f]+/0x[0-9a-f]+)"
+                   r"(?: \[(\w+)\])?\s*$")
+
+
+def our_paths():
+    """Path prefixes of the files this project owns (prepare.py's list)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from prepare import OWNED
+    return tuple(OWNED)
+
+
+def kcsan_reports(console):
+    """Each KCSAN report: (title, [first frame of each access])."""
+    reps = []
+    cur = None
+    want = False
+    for line in console.splitlines():
+        if "BUG: KCSAN:" in line:
+            cur = [line[line.index("BUG: KCSAN:"):].strip(), []]
+            reps.append(cur)
+            want = False
+            continue
+        if cur is None:
+            continue
+        if KCSAN_RULE in line:
+            cur = None
+        elif KCSAN_ACCESS.search(line):
+            want = True
+        elif want:
+            m = FRAME.match(line)
+            if m:
+                # The first frame below kcsan's own, the access itself.
+                if not m.group(1).startswith(("kcsan_", "__tsan_")):
+                    cur[1].append((m.group(1), m.group(2)))
+                    want = False
+    return [(t, f) for t, f in reps]
+
+
+def resolve(build, frames):
+    """frame -> the source files of it and of what is inlined into it."""
+    tree = os.path.join(build, "linux")
+    f2l = os.path.join(tree, "scripts", "faddr2line")
+    objs = {}
+    for fn, mod in frames:
+        obj = os.path.join(tree, "vmlinux")
+        if mod:
+            found = subprocess.run(
+                ["find", tree, "-name", mod + ".ko", "-o", "-name",
+                 mod.replace("_", "-") + ".ko"],
+                capture_output=True, text=True).stdout.split()
+            obj = found[0] if found else None
+        objs.setdefault(obj, []).append(fn)
+    where = {}
+    for obj, fns in objs.items():
+        if not obj:
+            continue
+        r = subprocess.run([f2l, obj] + sorted(set(fns)),
+                           capture_output=True, text=True, cwd=tree)
+        cur = None
+        for line in r.stdout.splitlines():
+            if line.endswith(":") and "+0x" in line:
+                cur = line[:-1]
+                where[cur] = []
+            elif cur and " at " in line:
+                path = line.rsplit(" at ", 1)[1].split(":")[0]
+                where[cur].append(os.path.relpath(path, tree)
+                                  if path.startswith("/") else path)
+    return where
+
+
+def kcsan(build, console, v):
+    reps = kcsan_reports(console)
+    owned = our_paths()
+    where = resolve(build, [f for _, fs in reps for f in fs])
+    ours, theirs = [], []
+    for title, frames in reps:
+        files = [p for fn, _ in frames for p in where.get(fn, ["?"])]
+        mine = any(p.startswith(owned) for p in files)
+        if "?" in files and not mine:
+            # Unresolved: judged as ours rather than let through.
+            mine = True
+        (ours if mine else theirs).append("%s  [%s]" % (
+            title, ", ".join(sorted(set(files)))))
+    print("  KCSAN: %d reports, %d in our files, %d elsewhere (listed, "
+          "not judged)" % (len(reps), len(ours), len(theirs)))
+    for t in sorted(set(theirs)):
+        print("    elsewhere: " + t)
+    for t in ours:
+        v.bad("KCSAN report in our files: " + t)
+    if not ours:
+        v.passed += 1
+
+
 def boot(build, out, mode):
     console = read(os.path.join(out, "console.log"))
     user = read(os.path.join(out, "user.log"))
@@ -387,6 +491,19 @@ def boot(build, out, mode):
             v.bad("nothing ran: SUITES matched no suite and TESTS is empty")
         kmemleak(user, out, mode, v)
         reports = [r for r in reports if "suspected memory leak" not in r]
+    elif mode == "kcsan":
+        kunit(build, out, v, console)
+        peer_selftests(user, console, v)
+        kselftests(user, v)
+        for name, rc in re.findall(r"HARNESS-MODULE (\S+) rc=(\d+)", user):
+            if rc != "0":
+                v.bad("module %s failed to load (rc=%s)" % (name, rc))
+        kcsan(build, console, v)
+        kmemleak(user, out, mode, v)
+        # KCSAN's reports are judged by kcsan() above, the leak scan's
+        # summary by kmemleak().
+        reports = [r for r in reports if "BUG: KCSAN:" not in r and
+                   "suspected memory leak" not in r]
     else:
         if mode in ("sync", "upstream"):
             # Upstream's kselftests alone; the boot runs no KUnit.
