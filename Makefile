@@ -171,6 +171,9 @@ clean:
 # Each step's time goes to OUT/full-time-*, which check-full prints.
 KCSAN_LIMIT ?= 3600
 COVERAGE_LIMIT ?= 1800
+# Extra guest arguments of the KCSAN boot, e.g. KCSAN_ARGS=harness_skip=
+# sync_test for a quicker run, or kunit.filter_glob='dma-fence*'.
+KCSAN_ARGS ?=
 .PHONY: check-full kernel-kcsan boot-kcsan kernel-gcov boot-coverage coverage
 
 kernel-kcsan: base
@@ -187,7 +190,7 @@ kernel-kcsan: base
 boot-kcsan: kernel-kcsan
 	@rm -rf $(OUT)/kcsan
 	@s=$$(date +%s); GUEST_MEM=3584 $(H)/boot.sh $(BUILD)/kcsan kcsan \
-		$(OUT)/kcsan $(KCSAN_LIMIT) hugepages=1100 && \
+		$(OUT)/kcsan $(KCSAN_LIMIT) hugepages=1100 $(KCSAN_ARGS) && \
 		echo "kcsan: boot $$(( $$(date +%s) - s )) s" \
 		> $(OUT)/full-time-kcsan-2
 	@python3 $(H)/check-log.py boot $(BUILD)/kcsan $(OUT)/kcsan kcsan
