@@ -214,7 +214,11 @@ boot-coverage: kernel-gcov
 # Line and branch coverage per file of ours, the functions never entered;
 # fails below 90% of lines or with an exported function never entered.
 coverage: boot-coverage
-	@python3 $(H)/coverage.py $(BUILD)/gcov $(OUT)/coverage
+	@rc=0; \
+	python3 $(H)/check-log.py boot $(BUILD)/gcov $(OUT)/coverage coverage \
+		|| rc=1; \
+	python3 $(H)/coverage.py $(BUILD)/gcov $(OUT)/coverage || rc=1; \
+	exit $$rc
 
 check-full: check
 check-full: boot-kcsan coverage

@@ -4,7 +4,7 @@
 
 usage: check-log.py boot BUILD OUTDIR MODE
        (MODE: test, lockdep, lockdep-access, drm, bounce, sync, upstream,
-       demo, dev, oracle or kcsan)
+       demo, dev, oracle, kcsan or coverage)
        check-log.py sum OUTDIR...
 
 The oracle boot runs our kselftests case by case on the unmodified 6.12
@@ -510,7 +510,7 @@ def boot(build, out, mode):
             kselftests(user, v)
         else:
             kunit(build, out, v, console)
-        if mode == "test":
+        if mode in ("test", "coverage"):
             peer_selftests(user, console, v)
             kselftests(user, v)
             # Benchmark figures (reported, never judged).
