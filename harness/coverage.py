@@ -78,7 +78,7 @@ def collect(build, out):
                            cwd=os.path.dirname(dst), capture_output=True,
                            text=True)
         js = os.path.join(os.path.dirname(dst),
-                          os.path.basename(dst)[:-5] + ".o.gcov.json.gz")
+                          os.path.basename(dst)[:-5] + ".gcov.json.gz")
         if r.returncode or not os.path.exists(js):
             print("coverage: gcov failed on %s: %s" % (rel, r.stderr.strip()))
             continue
