@@ -13,7 +13,10 @@ build=$(cd "$1" && pwd)
 name=$2
 h=$(cd "$(dirname "$0")" && pwd)
 vb=$build/$name
-[ -f "$h/config/$name.config" ] || { echo "no harness/config/$name.config" >&2; exit 1; }
+if [ ! -f "$h/config/$name.config" ]; then
+	echo "no harness/config/$name.config" >&2
+	exit 1
+fi
 mkdir -p "$vb"
 [ -e "$vb/base" ] || ln -s ../base "$vb/base"
 
@@ -23,8 +26,8 @@ mkdir -p "$vb"
 # that its mtime does not rebuild the directory each time.
 kbuild() {
 	local f=$vb/linux/$1/Kbuild
-	printf '# Written by harness/build-variant.sh gcov.\n%s\ninclude $(src)/Makefile\n' \
-		"$2" > "$f.new"
+	printf '# Written by harness/build-variant.sh gcov.\n%s\n%s\n' \
+		"$2" 'include $(src)/Makefile' > "$f.new"
 	if cmp -s "$f.new" "$f"; then rm "$f.new"; else mv "$f.new" "$f"; fi
 }
 if [ "$name" = gcov ]; then
