@@ -4,7 +4,7 @@
 
 usage: check-log.py boot BUILD OUTDIR MODE
        (MODE: test, lockdep, lockdep-access, drm, bounce, sync, upstream,
-       demo, dev or oracle)
+       demo, dev, oracle, kcsan or coverage)
        check-log.py sum OUTDIR...
 
 The oracle boot runs our kselftests case by case on the unmodified 6.12
@@ -20,6 +20,12 @@ passed and the kernel log holds no report of any debug facility: WARNING,
 BUG, Oops, lockdep, KASAN, UBSAN, kmemleak, debugobjects, list corruption,
 hung tasks.  The lockdep boot passes only if lockdep did report the
 expected dma-fence dependency cycle and nothing else went wrong.
+
+The kcsan boot (the KCSAN kernel, BUILD is its build directory) fails on
+a KCSAN report in which the function of either racing access (the first
+frame of its stack) is one of our objects' (drivers/dma-buf/**,
+virtio_dma_buf); reports elsewhere in the kernel are listed and counted,
+not failed.
 
 Each boot writes OUTDIR/result (passed failed skipped).  'sum' adds them up
 and prints the closing 'N passed, N failed, N skipped' line; a failure or
@@ -335,6 +341,96 @@ def oracle(build, user, console, v):
         print("  %d kernel report lines of the base kernel (not judged)" % n)
 
 
+# --- KCSAN (make boot-kcsan) ---
+KCSAN_RULE = "=" * 66
+KCSAN_ACCESS = re.compile(r"^(\[[ \d.]+\] )?\s*(race at unknown origin, "
+                          r"with )?(read|write|read-write)( \(marked\))?"
+                          r"( \(reordered\))? to ")
+FRAME = re.compile(r"^(?:\[[ \d.]+\] )?\s*(\w[\w.]*\+0x[0-9a-f]+/0x[0-9a-f]+)"
+                   r"(?: \[(\w+)\])?\s*$")
+
+
+def kcsan_reports(console):
+    """Each KCSAN report: (title, [first frame of each access])."""
+    reps = []
+    cur = None
+    want = False
+    for line in console.splitlines():
+        if "BUG: KCSAN:" in line:
+            cur = [line[line.index("BUG: KCSAN:"):].strip(), []]
+            reps.append(cur)
+            want = False
+            continue
+        if cur is None:
+            continue
+        if KCSAN_RULE in line:
+            cur = None
+        elif KCSAN_ACCESS.search(line):
+            want = True
+        elif want:
+            m = FRAME.match(line)
+            if m:
+                # The first frame below kcsan's own, the access itself.
+                if not m.group(1).startswith(("kcsan_", "__tsan_")):
+                    cur[1].append((m.group(1), m.group(2)))
+                    want = False
+    return [(t, f) for t, f in reps]
+
+
+def our_symbols(build):
+    """(name, size) of every symbol defined by an object of ours.
+
+    The guest kernels have no debug info, so a frame is placed by its
+    function: a frame is ours when an object built from our files
+    defines a function of that name and size (a static function of the
+    same name elsewhere has, but for chance, another size).  An access
+    inside a function of our headers that was inlined into someone
+    else's shows that caller's name and is not recognised as ours."""
+    tree = os.path.join(build, "linux")
+    objs = [os.path.join(r, f)
+            for r, _, fs in os.walk(os.path.join(tree, "drivers/dma-buf"))
+            for f in fs if f.endswith(".o") and not f.endswith(".mod.o")]
+    objs.append(os.path.join(tree, "drivers/virtio/virtio_dma_buf.o"))
+    objs = [o for o in objs if os.path.exists(o)]
+    syms = set()
+    r = subprocess.run(["nm", "-S", "--defined-only"] + objs,
+                       capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[2] in "tTwW":
+            syms.add((f[3], int(f[1], 16)))
+    return syms
+
+
+def frame_is_ours(frame, syms):
+    m = re.match(r"([\w.]+)\+0x[0-9a-f]+/0x([0-9a-f]+)$", frame)
+    return bool(m) and (m.group(1), int(m.group(2), 16)) in syms
+
+
+def kcsan(build, console, v):
+    reps = kcsan_reports(console)
+    syms = our_symbols(build)
+    if not syms:
+        v.bad("no object of ours found in %s/linux to place KCSAN "
+              "reports with" % build)
+    ours, theirs = [], []
+    for title, frames in reps:
+        where = ", ".join("%s%s%s" % (fn, " [%s]" % mod if mod else "",
+                                      " (ours)" if frame_is_ours(fn, syms)
+                                      else "")
+                          for fn, mod in frames)
+        mine = any(frame_is_ours(fn, syms) for fn, _ in frames)
+        (ours if mine else theirs).append("%s: %s" % (title, where))
+    print("  KCSAN: %d reports, %d in our files, %d elsewhere (listed, "
+          "not judged)" % (len(reps), len(ours), len(theirs)))
+    for t in sorted(set(theirs)):
+        print("    elsewhere: " + t)
+    for t in ours:
+        v.bad("KCSAN report in our files: " + t)
+    if not ours:
+        v.passed += 1
+
+
 def boot(build, out, mode):
     console = read(os.path.join(out, "console.log"))
     user = read(os.path.join(out, "user.log"))
@@ -387,13 +483,26 @@ def boot(build, out, mode):
             v.bad("nothing ran: SUITES matched no suite and TESTS is empty")
         kmemleak(user, out, mode, v)
         reports = [r for r in reports if "suspected memory leak" not in r]
+    elif mode == "kcsan":
+        kunit(build, out, v, console)
+        peer_selftests(user, console, v)
+        kselftests(user, v)
+        for name, rc in re.findall(r"HARNESS-MODULE (\S+) rc=(\d+)", user):
+            if rc != "0":
+                v.bad("module %s failed to load (rc=%s)" % (name, rc))
+        kcsan(build, console, v)
+        kmemleak(user, out, mode, v)
+        # KCSAN's reports are judged by kcsan() above, the leak scan's
+        # summary by kmemleak().
+        reports = [r for r in reports if "BUG: KCSAN:" not in r and
+                   "suspected memory leak" not in r]
     else:
         if mode in ("sync", "upstream"):
             # Upstream's kselftests alone; the boot runs no KUnit.
             kselftests(user, v)
         else:
             kunit(build, out, v, console)
-        if mode == "test":
+        if mode in ("test", "coverage"):
             peer_selftests(user, console, v)
             kselftests(user, v)
             # Benchmark figures (reported, never judged).

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build one of make check-full's extra guest kernels and its initramfs in
+# a build directory of its own, BUILD/NAME, which shares BUILD's unpacked
+# base and the ccache:
+#   kcsan  harness/config/kcsan.config (KCSAN instead of KASAN)
+#   gcov   harness/config/gcov.config, with gcov profiling for our
+#          directories only (drivers/dma-buf/, its heaps/, and the file of
+#          the DMA core that compiles our dma-map-sgtable.c)
+# usage: harness/build-variant.sh BUILD NAME
+set -eu
+build=$(cd "$1" && pwd)
+name=$2
+h=$(cd "$(dirname "$0")" && pwd)
+vb=$build/$name
+if [ ! -f "$h/config/$name.config" ]; then
+	echo "no harness/config/$name.config" >&2
+	exit 1
+fi
+mkdir -p "$vb"
+[ -e "$vb/base" ] || ln -s ../base "$vb/base"
+
+# kbuild reads a directory's Kbuild file instead of its Makefile.  The
+# profiled directories get one in this build tree only (the repository's
+# Makefiles stay as they are); it is rewritten only when it changes, so
+# that its mtime does not rebuild the directory each time.
+kbuild() {
+	local f=$vb/linux/$1/Kbuild
+	printf '# Written by harness/build-variant.sh gcov.\n%s\n%s\n' \
+		"$2" 'include $(src)/Makefile' > "$f.new"
+	if cmp -s "$f.new" "$f"; then rm "$f.new"; else mv "$f.new" "$f"; fi
+}
+if [ "$name" = gcov ]; then
+	[ -d "$vb/linux" ] || python3 "$h/prepare.py" tree "$vb"
+	kbuild drivers/dma-buf 'GCOV_PROFILE := y'
+	kbuild drivers/dma-buf/heaps 'GCOV_PROFILE := y'
+	kbuild kernel/dma 'GCOV_PROFILE_mapping.o := y'
+fi
+EXTRA_FRAGMENT=$h/config/$name.config "$h/build-kernel.sh" "$vb"
+"$h/build-initramfs.sh" "$vb"
