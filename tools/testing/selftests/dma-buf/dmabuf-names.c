@@ -253,7 +253,7 @@ TEST_F(named, name_from_readonly_page)
 	static const char name[] = "from-ro-page";
 	void *ro = page_readonly(name, sizeof(name));
 
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(!!ro);
 	EXPECT_EQ(0, buf_set_name(self->dmabuf, DMA_BUF_SET_NAME, ro));
 	munmap(ro, page_size());
 	expect_name(_metadata, self->dmabuf, self->have_bufinfo, name);

@@ -283,7 +283,7 @@ TEST_F(exporter, read_only_contents)
 
 	entry_path(path, sizeof(path), ino, NULL);
 	dir = opendir(path);
-	ASSERT_TRUE(dir != NULL);
+	ASSERT_TRUE(!!dir);
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;

@@ -308,7 +308,7 @@ TEST_F(buf, sync_argument_pointer)
 	EXPECT_EQ(EFAULT, errno);
 
 	ro = page_readonly(&req, sizeof(req));
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(!!ro);
 	EXPECT_EQ(0, ioctl(self->dmabuf, DMA_BUF_IOCTL_SYNC, ro));
 	munmap(ro, page_size());
 	EXPECT_EQ(0, buf_sync(self->dmabuf,
@@ -561,7 +561,7 @@ TEST_F(buf, export_unwritable_result_efault_no_fd)
 	void *ro;
 
 	ro = page_readonly(&req, sizeof(req));
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(!!ro);
 	for (round = 0; round < 2; round++) {
 		if (round) {
 			if (self->fb.tl[0] < 0)
@@ -829,7 +829,7 @@ TEST_F(buf, import_argument_pointer)
 		return;
 	req.fd = pending(_metadata, &self->fb, 0);
 	ro = page_readonly(&req, sizeof(req));
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(!!ro);
 	EXPECT_EQ(0, ioctl(self->dmabuf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, ro));
 	munmap(ro, page_size());
 	EXPECT_EQ(0, poll_events(self->dmabuf, POLLIN, 0));
@@ -979,7 +979,7 @@ TEST_F(buf, mmap_shares_memory)
 	size_t i;
 
 	chunk = malloc(self->size);
-	ASSERT_TRUE(chunk != NULL);
+	ASSERT_TRUE(!!chunk);
 	for (i = 0; i < self->size; i++)
 		chunk[i] = (unsigned char)(i * 7 + 3);
 

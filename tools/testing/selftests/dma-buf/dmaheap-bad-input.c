@@ -456,8 +456,8 @@ TEST_F(heaps, bad_pointers)
 	void *ro = page_readonly(&good, sizeof(good));
 	char *edge;
 
-	ASSERT_TRUE(hole != NULL);
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(!!hole);
+	ASSERT_TRUE(!!ro);
 	/* A structure that runs from a readable page into a hole. */
 	edge = mmap(NULL, 2 * page_size(), PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

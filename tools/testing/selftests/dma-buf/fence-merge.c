@@ -436,7 +436,7 @@ TEST_F(fence, unnamed_merge_is_named_after_kept_point)
 		TH_LOG("name is '%s'", info.name);
 	}
 	dash = strrchr(info.name, '-');
-	ASSERT_TRUE(dash != NULL);
+	ASSERT_TRUE(!!dash);
 	EXPECT_STREQ("-5", dash);
 }
 

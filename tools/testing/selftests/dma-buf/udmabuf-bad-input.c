@@ -331,7 +331,7 @@ TEST_F(ub, list_at_list_limit)
 	if (limit <= 0 || limit > 4096)
 		SKIP(return, "list_limit is %ld", limit);
 	items = calloc(limit, sizeof(*items));
-	ASSERT_TRUE(items != NULL);
+	ASSERT_TRUE(!!items);
 	for (i = 0; i < limit; i++)
 		items[i] = item(self->memfd, (i % MEMFD_PAGES) * self->ps,
 				self->ps);
@@ -567,7 +567,7 @@ TEST_F(ub, bad_pointers_efault)
 	void *gone = page_unmapped();
 	size_t ps = self->ps;
 
-	ASSERT_TRUE(gone != NULL);
+	ASSERT_TRUE(!!gone);
 	EXPECT_EQ(-1, ioctl(self->dev, UDMABUF_CREATE, gone));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-1, ioctl(self->dev, UDMABUF_CREATE_LIST, gone));
