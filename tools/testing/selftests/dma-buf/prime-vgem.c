@@ -8,6 +8,8 @@
  * Needs CONFIG_DRM_VGEM, CONFIG_DRM_VKMS and CONFIG_SW_SYNC (debugfs).
  */
 #define _GNU_SOURCE
+/* DRM's mmap offsets lie above 4 GiB: a 32-bit build needs a 64-bit off_t. */
+#define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
