@@ -64,6 +64,13 @@ if [ -n "$base" ]; then
 	echo "initramfs$sfx: $(ls "$root/tests" | wc -w) test programs, $(ls "$root/demo" | wc -w) demos, $(du -k "$build/initramfs$sfx.cpio.gz" | cut -f1) KiB"
 	exit 0
 fi
+# The allocation-failure sweep (fault injection): outside /tests, which
+# the oracle boot runs on the unmodified 6.12 kernel.
+mkdir -p "$root/sweep"
+for src in "$repo"/tools/testing/selftests/dma-buf/sweep/*.c; do
+	[ -e "$src" ] || continue
+	$cc -I"$sel" -o "$root/sweep/$(basename "$src" .c)" "$src"
+done
 # Upstream's sync kselftest, unchanged with its own main() (sources from
 # the base tree), for the sync boot; outside /tests, which the test boot
 # runs whole.

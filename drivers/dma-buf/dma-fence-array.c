@@ -315,17 +315,29 @@ EXPORT_SYMBOL(dma_fence_array_ops);
  * released with kfree().
  *
  * Context: Process context, may sleep (GFP_KERNEL).
- * Return: the new array, or NULL when out of memory or @num_fences is
- * negative.
+ * Return: the new array, or NULL when out of memory, when @num_fences is
+ * negative, or when the array would exceed what one kmalloc gives
+ * (%KMALLOC_MAX_SIZE bytes; refused without a report).
  */
 struct dma_fence_array *dma_fence_array_alloc(int num_fences)
 {
 	struct dma_fence_array *array;
 
+	size_t bytes;
+
 	if (WARN_ON_ONCE(num_fences < 0))
 		return NULL;
 
-	return kzalloc(struct_size(array, callbacks, num_fences), GFP_KERNEL);
+	/*
+	 * The count may come from userspace (the fences of a buffer that
+	 * DMA_BUF_IOCTL_EXPORT_SYNC_FILE collects): more than one kmalloc
+	 * can give fails quietly instead of making the page allocator warn.
+	 */
+	bytes = struct_size(array, callbacks, num_fences);
+	if (bytes > KMALLOC_MAX_SIZE)
+		return NULL;
+
+	return kzalloc(bytes, GFP_KERNEL);
 }
 EXPORT_SYMBOL(dma_fence_array_alloc);
 

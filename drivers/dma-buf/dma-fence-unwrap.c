@@ -173,6 +173,14 @@ int dma_fence_dedup_array(struct dma_fence **fences, int num_fences)
 EXPORT_SYMBOL_GPL(dma_fence_dedup_array);
 
 /*
+ * Most members a merged array may have: its callback slots are allocated
+ * in one piece by kmalloc, which gives at most KMALLOC_MAX_SIZE bytes.
+ */
+#define DMA_FENCE_UNWRAP_MERGE_MAX					\
+	((KMALLOC_MAX_SIZE - sizeof(struct dma_fence_array)) /		\
+	 sizeof(struct dma_fence_array_cb))
+
+/*
  * merge_collect - gather the unsignalled fences inside the merge inputs
  *
  * Unwraps each of the @num_fences inputs with its own cursor. Unsignalled
@@ -228,8 +236,10 @@ static unsigned int merge_collect(unsigned int num_fences,
  * context, signalling when all of them have signalled, is returned.
  *
  * Context: Process context, may sleep (allocates with GFP_KERNEL).
- * Return: a new reference to the merged fence, or NULL when out of memory,
- * in which case no reference is leaked and the inputs keep theirs.
+ * Return: a new reference to the merged fence, or NULL when out of memory
+ * or when more fences are pending than one kmalloc'ed fence array can
+ * hold (neither warns), in which case no reference is leaked and the
+ * inputs keep theirs.
  */
 struct dma_fence *__dma_fence_unwrap_merge(unsigned int num_fences,
 					   struct dma_fence **fences,
@@ -246,7 +256,14 @@ struct dma_fence *__dma_fence_unwrap_merge(unsigned int num_fences,
 	if (!count)
 		return dma_fence_allocate_private_stub(latest);
 
-	pending = kmalloc_array(count, sizeof(*pending), GFP_KERNEL);
+	/*
+	 * @count comes from userspace through SYNC_IOC_MERGE and has no
+	 * bound but memory: a request beyond what kmalloc can give fails
+	 * quietly. The array must be kmalloc'ed, since the fence array
+	 * frees it with kfree().
+	 */
+	pending = kmalloc_array(count, sizeof(*pending),
+				GFP_KERNEL | __GFP_NOWARN);
 	if (!pending)
 		return NULL;
 
@@ -264,8 +281,12 @@ struct dma_fence *__dma_fence_unwrap_merge(unsigned int num_fences,
 		return single;
 	}
 
-	result = dma_fence_array_create(n, pending, dma_fence_context_alloc(1),
-					1, false);
+	/* An array with more members than kmalloc can hold is not tried. */
+	result = NULL;
+	if (n <= DMA_FENCE_UNWRAP_MERGE_MAX)
+		result = dma_fence_array_create(n, pending,
+						dma_fence_context_alloc(1), 1,
+						false);
 	if (result)
 		return &result->base;
 

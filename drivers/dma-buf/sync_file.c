@@ -370,17 +370,28 @@ static void sync_file_describe_fence(struct dma_fence *fence,
 }
 
 /*
- * Describe at most @max fences of @sync_file into @infos (zeroed by the
- * caller) and fold their states into *@status. Containers only lose
- * signalled members over time, never gain any, so @max from an earlier
- * count suffices; the bound is kept anyway. Returns the number written.
+ * Most records one SYNC_IOC_FILE_INFO reports: what fits in the largest
+ * kmalloc, the limit of 6.12's implementation.
  */
-static u32 sync_file_describe_fences(struct sync_file *sync_file,
-				     struct sync_fence_info *infos, u32 max,
-				     int *status)
+#define SYNC_FILE_INFO_MAX	(KMALLOC_MAX_SIZE / sizeof(struct sync_fence_info))
+
+/*
+ * Describe at most @max fences of @sync_file into the user array @uinfos,
+ * one entry at a time, and fold their states into *@status. Containers
+ * only lose signalled members over time, never gain any, so @max from an
+ * earlier count suffices; the bound is kept anyway. The count is chosen
+ * by userspace (a merged file may hold any number of fences), so no
+ * buffer sized by it is allocated: each entry goes through one on-stack
+ * record. Stores the number written in *@written; returns 0 or -EFAULT.
+ */
+static int sync_file_describe_fences(struct sync_file *sync_file,
+				     struct sync_fence_info __user *uinfos,
+				     u32 max, u32 *written, int *status)
 {
+	struct sync_fence_info info;
 	struct dma_fence_unwrap cursor;
 	struct dma_fence *fence;
+	int ret = 0;
 	u32 n = 0;
 
 	*status = 1;
@@ -390,27 +401,35 @@ static u32 sync_file_describe_fences(struct sync_file *sync_file,
 			dma_fence_put(cursor.chain);
 			break;
 		}
-		sync_file_describe_fence(fence, &infos[n]);
-		*status = sync_file_fold_status(*status, infos[n].status);
+		memset(&info, 0, sizeof(info));
+		sync_file_describe_fence(fence, &info);
+		if (copy_to_user(&uinfos[n], &info, sizeof(info))) {
+			dma_fence_put(cursor.chain);
+			ret = -EFAULT;
+			break;
+		}
+		*status = sync_file_fold_status(*status, info.status);
 		n++;
 	}
-	return n;
+	*written = n;
+	return ret;
 }
 
 /*
  * SYNC_IOC_FILE_INFO. With num_fences == 0 only the summary is reported
  * (name, count, and as status that of the file's own fence); otherwise the
- * array must have room for every fence and the status is folded from the
+ * array must have room for every fence (EINVAL), there must be at most
+ * SYNC_FILE_INFO_MAX of them (ENOMEM), and the status is folded from the
  * members' as they are described.
  */
 static long sync_file_ioctl_file_info(struct sync_file *sync_file,
 				      void __user *uarg)
 {
-	struct sync_fence_info *infos;
+	struct sync_fence_info __user *uinfos;
 	struct sync_file_info args;
 	u32 count;
 	int status;
-	long ret = 0;
+	int ret;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
@@ -423,17 +442,17 @@ static long sync_file_ioctl_file_info(struct sync_file *sync_file,
 	} else {
 		if (args.num_fences < count)
 			return -EINVAL;
-
-		infos = kcalloc(count, sizeof(*infos), GFP_KERNEL);
-		if (!infos)
+		/*
+		 * 6.12 builds all records in one kmalloc'ed buffer, which
+		 * fails beyond KMALLOC_MAX_SIZE; ours needs no buffer but
+		 * keeps that limit and its ENOMEM, without the WARN.
+		 */
+		if (count > SYNC_FILE_INFO_MAX)
 			return -ENOMEM;
 
-		count = sync_file_describe_fences(sync_file, infos, count,
-						  &status);
-		if (copy_to_user(u64_to_user_ptr(args.sync_fence_info), infos,
-				 array_size(count, sizeof(*infos))))
-			ret = -EFAULT;
-		kfree(infos);
+		uinfos = u64_to_user_ptr(args.sync_fence_info);
+		ret = sync_file_describe_fences(sync_file, uinfos, count,
+						&count, &status);
 		if (ret)
 			return ret;
 	}

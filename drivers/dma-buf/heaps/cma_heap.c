@@ -149,6 +149,13 @@ static struct dma_buf *cma_heap_allocate(struct dma_heap *heap,
 	struct cma_heap_buffer *buf;
 	int ret;
 
+	/*
+	 * More than the whole area can never succeed: refused before
+	 * anything is allocated, and without the allocator's report.
+	 */
+	if (len > cma_get_size(dma_heap_get_drvdata(heap)))
+		return ERR_PTR(-ENOMEM);
+
 	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);

@@ -474,6 +474,26 @@ static void set_deadline_reaches_pending_members_only(struct kunit *test)
 	retire_members(m, MEMBERS);
 }
 
+/*
+ * A member count beyond one kmalloc (which userspace reaches through
+ * EXPORT_SYNC_FILE on a buffer holding enough fences) yields NULL without
+ * the page allocator's WARN; the test boot fails on any WARN.
+ */
+static void alloc_beyond_kmalloc_fails_quietly(struct kunit *test)
+{
+	int fit = (KMALLOC_MAX_SIZE - sizeof(struct dma_fence_array)) /
+		  sizeof(struct dma_fence_array_cb);
+	struct dma_fence_array *array;
+
+	KUNIT_EXPECT_NULL(test, dma_fence_array_alloc(fit + 1));
+	KUNIT_EXPECT_NULL(test, dma_fence_array_alloc(INT_MAX));
+
+	/* Small counts are unaffected by the bound. */
+	array = dma_fence_array_alloc(16);
+	KUNIT_EXPECT_NOT_NULL(test, array);
+	kfree(array);
+}
+
 static void release_of_unsignalled_array_drops_members(struct kunit *test)
 {
 	struct dma_fence *m[MEMBERS];
@@ -513,6 +533,7 @@ static struct kunit_case dma_fence_array_cases[] = {
 	KUNIT_CASE(alloc_and_init_build_a_working_array),
 	KUNIT_CASE(set_deadline_reaches_pending_members_only),
 	KUNIT_CASE(release_of_unsignalled_array_drops_members),
+	KUNIT_CASE(alloc_beyond_kmalloc_fails_quietly),
 	{}
 };
 

@@ -259,6 +259,72 @@ static void merge_drops_signalled_fences(struct kunit *test)
 	retire(f, 3);
 }
 
+/*
+ * A merge of more pending fences than one fence array can hold (its
+ * callback slots come from a single kmalloc) fails quietly with NULL, as
+ * 6.12's fails with a WARN, and leaves every reference as it was. The
+ * inputs are arrays of MERGE_PART fences each, handed to
+ * __dma_fence_unwrap_merge() directly. It took 163 s in a loaded TCG
+ * guest, so it only runs when asked for on the command line.
+ */
+#define MERGE_PART	1024
+static bool merge_limit_case;
+module_param(merge_limit_case, bool, 0444);
+MODULE_PARM_DESC(merge_limit_case,
+		 "Run merge_beyond_one_array_fails_quietly (about 131,000 fences, minutes under TCG)");
+
+static void merge_beyond_one_array_fails_quietly(struct kunit *test)
+{
+	unsigned int n = KMALLOC_MAX_SIZE / sizeof(struct dma_fence_array_cb)
+			 + 1;
+	unsigned int parts = DIV_ROUND_UP(n, MERGE_PART);
+	struct dma_fence_unwrap *cursors;
+	struct dma_fence **leaves, **inputs;
+	struct dma_fence *merged;
+	u64 ctx = dma_fence_context_alloc(n);
+	unsigned int i, in_part;
+
+	if (!merge_limit_case)
+		kunit_skip(test, "needs dma_fence_unwrap_test.merge_limit_case=1");
+
+	leaves = kvcalloc(n, sizeof(*leaves), GFP_KERNEL);
+	inputs = kcalloc(parts, sizeof(*inputs), GFP_KERNEL);
+	cursors = kcalloc(parts, sizeof(*cursors), GFP_KERNEL);
+	if (!leaves || !inputs || !cursors) {
+		kvfree(leaves);
+		kfree(inputs);
+		kfree(cursors);
+		KUNIT_FAIL_AND_ABORT(test, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		leaves[i] = mock_fence_alloc(&mock_ops_full, ctx + i, 1);
+		if (!leaves[i])
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, i, n);
+	n = i;
+	parts = DIV_ROUND_UP(n, MERGE_PART);
+
+	for (i = 0; i < parts; i++) {
+		in_part = min(n - i * MERGE_PART, MERGE_PART);
+		inputs[i] = array_of(test, &leaves[i * MERGE_PART], in_part);
+	}
+
+	merged = __dma_fence_unwrap_merge(parts, inputs, cursors);
+	KUNIT_EXPECT_NULL(test, merged);
+	dma_fence_put(merged);
+	/* Each leaf is held by the test and its input array only. */
+	KUNIT_EXPECT_EQ(test, kref_read(&leaves[0]->refcount), 2);
+	KUNIT_EXPECT_EQ(test, kref_read(&leaves[n - 1]->refcount), 2);
+
+	for (i = 0; i < parts; i++)
+		dma_fence_put(inputs[i]);
+	retire(leaves, n);
+	kvfree(leaves);
+	kfree(inputs);
+	kfree(cursors);
+}
+
 static void merge_keeps_latest_fence_per_context(struct kunit *test)
 {
 	u64 ctx = dma_fence_context_alloc(1);
@@ -484,6 +550,7 @@ static struct kunit_case dma_fence_unwrap_cases[] = {
 	KUNIT_CASE(unwrap_skips_signalled_chain_links),
 	KUNIT_CASE(merge_flattens_nested_containers),
 	KUNIT_CASE(merge_drops_signalled_fences),
+	KUNIT_CASE(merge_beyond_one_array_fails_quietly),
 	KUNIT_CASE(merge_keeps_latest_fence_per_context),
 	KUNIT_CASE(merge_follows_32bit_seqno_wrap),
 	KUNIT_CASE(merge_with_one_pending_fence_returns_it),

@@ -854,6 +854,94 @@ static void file_info_describes_each_fence(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, got[0].status, 1);
 }
 
+/* Many pending mock fences on contexts of their own, for the limit case. */
+struct sft_many {
+	unsigned int n;
+	struct dma_fence *fences[] __counted_by(n);
+};
+
+static void sft_many_put(void *arg)
+{
+	struct sft_many *many = arg;
+	unsigned int i;
+
+	for (i = 0; i < many->n; i++)
+		dma_fence_put(many->fences[i]);
+	kvfree(many);
+}
+
+/* @n fences, dropped by KUnit when the case ends. */
+static struct sft_many *sft_many_fences(struct kunit *test, unsigned int n)
+{
+	u64 ctx = dma_fence_context_alloc(n);
+	struct sft_many *many;
+	unsigned int i;
+
+	many = kvzalloc(struct_size(many, fences, n), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, many);
+	for (i = 0; i < n; i++) {
+		many->fences[i] = mock_fence_alloc(&mock_ops_plain, ctx + i, 1);
+		if (!many->fences[i])
+			break;
+	}
+	many->n = i;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, sft_many_put,
+							many), 0);
+	KUNIT_ASSERT_EQ(test, many->n, n);
+	return many;
+}
+
+/*
+ * 6.12 describes all fences in one kmalloc'ed buffer, so a file with more
+ * fences than KMALLOC_MAX_SIZE holds records gets ENOMEM (after a WARN).
+ * Ours keeps that limit without the buffer: at the limit every record is
+ * copied out, one beyond it is ENOMEM with nothing written and no WARN.
+ */
+static void file_info_at_and_beyond_the_record_limit(struct kunit *test)
+{
+	unsigned int max = KMALLOC_MAX_SIZE / sizeof(struct sync_fence_info);
+	size_t bytes = array_size(max, sizeof(struct sync_fence_info));
+	struct sync_file_info __user *u = sft_user(test, sizeof(*u));
+	struct sync_fence_info __user *uarr = sft_user(test, PAGE_ALIGN(bytes));
+	struct sync_file_info info = {};
+	struct sync_fence_info got;
+	struct sync_file *at, *beyond;
+	struct sft_many *many;
+
+	many = sft_many_fences(test, max + 1);
+	at = sft_array_file_of(test, many->fences, max);
+	beyond = sft_array_file_of(test, many->fences, max + 1);
+
+	info.num_fences = max + 1;
+	info.sync_fence_info = (u64)(uintptr_t)uarr;
+	KUNIT_ASSERT_EQ(test, sft_put_user(u, &info, sizeof(info)), 0);
+	KUNIT_EXPECT_EQ(test, sft_ioctl(at->file, SYNC_IOC_FILE_INFO, u), 0);
+	KUNIT_ASSERT_EQ(test, sft_get_user(&info, u, sizeof(info)), 0);
+	KUNIT_EXPECT_EQ(test, info.num_fences, max);
+	KUNIT_EXPECT_EQ(test, info.status, 0);
+	KUNIT_ASSERT_EQ(test, sft_get_user(&got, &uarr[max - 1], sizeof(got)),
+			0);
+	KUNIT_EXPECT_STREQ(test, got.driver_name, MOCK_DRIVER_NAME);
+	KUNIT_EXPECT_EQ(test, got.status, 0);
+
+	/* Beyond: ENOMEM, and the first record is not touched. */
+	memset(&got, 0xa5, sizeof(got));
+	KUNIT_ASSERT_EQ(test, sft_put_user(&uarr[0], &got, sizeof(got)), 0);
+	info.num_fences = max + 1;
+	KUNIT_ASSERT_EQ(test, sft_put_user(u, &info, sizeof(info)), 0);
+	KUNIT_EXPECT_EQ(test, sft_ioctl(beyond->file, SYNC_IOC_FILE_INFO, u),
+			-ENOMEM);
+	KUNIT_ASSERT_EQ(test, sft_get_user(&got, &uarr[0], sizeof(got)), 0);
+	KUNIT_EXPECT_EQ(test, got.status, (s32)0xa5a5a5a5);
+	/* The probe still reports the count. */
+	info.num_fences = 0;
+	KUNIT_ASSERT_EQ(test, sft_put_user(u, &info, sizeof(info)), 0);
+	KUNIT_EXPECT_EQ(test, sft_ioctl(beyond->file, SYNC_IOC_FILE_INFO, u),
+			0);
+	KUNIT_ASSERT_EQ(test, sft_get_user(&info, u, sizeof(info)), 0);
+	KUNIT_EXPECT_EQ(test, info.num_fences, max + 1);
+}
+
 static void file_info_of_a_single_fence(struct kunit *test)
 {
 	struct sync_file_info __user *u = sft_user(test, sizeof(*u));
@@ -1306,6 +1394,7 @@ static struct kunit_case sync_file_test_cases[] = {
 	KUNIT_CASE(file_info_probe_reports_count),
 	KUNIT_CASE(file_info_describes_each_fence),
 	KUNIT_CASE(file_info_of_a_single_fence),
+	KUNIT_CASE(file_info_at_and_beyond_the_record_limit),
 	KUNIT_CASE(file_info_rejects_bad_arguments),
 	KUNIT_CASE(set_deadline_reaches_the_provider),
 	KUNIT_CASE(set_deadline_reaches_every_member),
