@@ -236,6 +236,18 @@ def kselftests(user, v):
                 v.failed += 1
 
 
+def m32(user, v):
+    # Every kselftest program of /tests also ran as a 32-bit program.
+    t = re.search(r"HARNESS-INFO m32 kselftests: (\d+) of (\d+) programs, "
+                  r"(\d+) s", user)
+    if not t or t.group(1) != t.group(2) or t.group(1) == "0":
+        v.bad("the 32-bit kselftests (/tests32) did not all run: %s" %
+              (t.group(0) if t else "no report"))
+    else:
+        print("  32-bit kselftests (m32/*): %s programs in %s s" %
+              (t.group(1), t.group(3)))
+
+
 def kmemleak(user, out, mode, v):
     m = re.search(r"HARNESS-KMEMLEAK leaks=(\d+)", user)
     if not m:
@@ -505,6 +517,7 @@ def boot(build, out, mode):
         if mode in ("test", "coverage"):
             peer_selftests(user, console, v)
             kselftests(user, v)
+            m32(user, v)
             # Benchmark figures (reported, never judged).
             for line in console.splitlines():
                 b = re.search(r"# bench_\w+: (.*(N=|runs per).*)$", line)

@@ -274,7 +274,7 @@ TEST_F_TIMEOUT(fence_set, file_info_of_many_fences, SET_TIMEOUT)
 	int i;
 
 	fi = calloc(SET_FENCES, sizeof(*fi));
-	ASSERT_NE(NULL, fi);
+	ASSERT_TRUE(!!fi);
 
 	/* One record too few: EINVAL before anything is written. */
 	memset(&info, 0, sizeof(info));
@@ -459,7 +459,7 @@ TEST_F(udmabuf, udmabuf_list_count_at_limit)
 	ASSERT_LE(0, memfd);
 	head = calloc(1, sizeof(*head) +
 		      (n + 1) * sizeof(struct udmabuf_create_item));
-	ASSERT_NE(NULL, head);
+	ASSERT_TRUE(!!head);
 	head->flags = UDMABUF_FLAGS_CLOEXEC;
 	for (i = 0; i <= n; i++) {
 		head->list[i].memfd = memfd;

@@ -229,7 +229,7 @@ TEST_F(named, name_at_page_boundary)
 
 	pages = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, pages);
+	ASSERT_TRUE(pages != MAP_FAILED);
 	ASSERT_EQ(0, munmap(pages + pg, pg));
 	edge = pages + pg;
 
@@ -253,7 +253,7 @@ TEST_F(named, name_from_readonly_page)
 	static const char name[] = "from-ro-page";
 	void *ro = page_readonly(name, sizeof(name));
 
-	ASSERT_NE(NULL, ro);
+	ASSERT_TRUE(!!ro);
 	EXPECT_EQ(0, buf_set_name(self->dmabuf, DMA_BUF_SET_NAME, ro));
 	munmap(ro, page_size());
 	expect_name(_metadata, self->dmabuf, self->have_bufinfo, name);

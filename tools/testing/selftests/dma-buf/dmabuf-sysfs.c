@@ -283,7 +283,7 @@ TEST_F(exporter, read_only_contents)
 
 	entry_path(path, sizeof(path), ino, NULL);
 	dir = opendir(path);
-	ASSERT_NE(NULL, dir);
+	ASSERT_TRUE(!!dir);
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -331,7 +331,7 @@ TEST_F(exporter, last_reference)
 	EXPECT_EQ(1, entry_state(ino)) TH_LOG("entry gone with a dup open");
 
 	map = mmap(NULL, 2 * self->page, PROT_READ, MAP_SHARED, dup_fd, 0);
-	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_TRUE(map != MAP_FAILED);
 	ASSERT_EQ(0, close(dup_fd));
 	EXPECT_EQ(1, entry_state(ino)) TH_LOG("entry gone with a mapping");
 

@@ -209,7 +209,7 @@ static void check_buffer(struct __test_metadata *_metadata, const char *heap,
 	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
 
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	ASSERT_NE(MAP_FAILED, p) {
+	ASSERT_TRUE(p != MAP_FAILED) {
 		TH_LOG("%s: mmap %zu bytes: %s", heap, size, strerror(errno));
 	}
 	ASSERT_EQ(0, buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW));
@@ -227,7 +227,7 @@ static void check_buffer(struct __test_metadata *_metadata, const char *heap,
 	/* The last page alone, through a mapping at an offset. */
 	q = mmap(NULL, page_size(), PROT_READ, MAP_SHARED, fd,
 		 size - page_size());
-	ASSERT_NE(MAP_FAILED, q);
+	ASSERT_TRUE(q != MAP_FAILED);
 	ASSERT_EQ(0, buf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
 	EXPECT_EQ(p[size - page_size()], q[0]);
 	EXPECT_EQ(0, memcmp(p + size - page_size(), q, page_size()));
@@ -277,7 +277,7 @@ TEST_F(heaps, many_buffers)
 			ASSERT_LE(0, fds[i]);
 			p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 				 MAP_SHARED, fds[i], 0);
-			ASSERT_NE(MAP_FAILED, p);
+			ASSERT_TRUE(p != MAP_FAILED);
 			EXPECT_EQ(0, p[size - 1]);
 			memset(p, 0xa5, size);
 			munmap(p, size);
@@ -303,12 +303,12 @@ TEST_F(heaps, fd_flags_honoured)
 		EXPECT_EQ(0, fcntl(fd, F_GETFD) & FD_CLOEXEC);
 		EXPECT_EQ(O_RDONLY, fcntl(fd, F_GETFL) & O_ACCMODE);
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		EXPECT_EQ(MAP_FAILED, p);
+		EXPECT_TRUE(p == MAP_FAILED);
 		EXPECT_EQ(EACCES, errno);
 		if (p != MAP_FAILED)
 			munmap(p, size);
 		p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-		ASSERT_NE(MAP_FAILED, p);
+		ASSERT_TRUE(p != MAP_FAILED);
 		EXPECT_EQ(0, ((unsigned char *)p)[0]);
 		munmap(p, size);
 		/*
@@ -317,11 +317,11 @@ TEST_F(heaps, fd_flags_honoured)
 		 */
 		p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (!strcmp(self->names[h], "system")) {
-			ASSERT_NE(MAP_FAILED, p);
+			ASSERT_TRUE(p != MAP_FAILED);
 			EXPECT_EQ(0, ((unsigned char *)p)[0]);
 			munmap(p, size);
 		} else {
-			EXPECT_EQ(MAP_FAILED, p);
+			EXPECT_TRUE(p == MAP_FAILED);
 			EXPECT_EQ(EINVAL, errno);
 			if (p != MAP_FAILED)
 				munmap(p, size);
@@ -332,7 +332,7 @@ TEST_F(heaps, fd_flags_honoured)
 		fd = alloc_req(self->fds[h], 2 * size, O_RDONLY, 0);
 		ASSERT_LE(0, fd);
 		p = mmap(NULL, 2 * size, PROT_READ, MAP_PRIVATE, fd, 0);
-		EXPECT_EQ(MAP_FAILED, p);
+		EXPECT_TRUE(p == MAP_FAILED);
 		EXPECT_EQ(EINVAL, errno);
 		if (p != MAP_FAILED)
 			munmap(p, 2 * size);
@@ -456,12 +456,12 @@ TEST_F(heaps, bad_pointers)
 	void *ro = page_readonly(&good, sizeof(good));
 	char *edge;
 
-	ASSERT_NE(NULL, hole);
-	ASSERT_NE(NULL, ro);
+	ASSERT_TRUE(!!hole);
+	ASSERT_TRUE(!!ro);
 	/* A structure that runs from a readable page into a hole. */
 	edge = mmap(NULL, 2 * page_size(), PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, edge);
+	ASSERT_TRUE(edge != MAP_FAILED);
 	ASSERT_EQ(0, munmap(edge + page_size(), page_size()));
 	edge += page_size() - 8;
 	memcpy(edge, &good, 8);
@@ -676,7 +676,7 @@ TEST_F(heaps, wrong_fd_types)
 		EXPECT_EQ(ESPIPE, errno);
 		p = mmap(NULL, page_size(), PROT_READ, MAP_SHARED,
 			 self->fds[h], 0);
-		EXPECT_EQ(MAP_FAILED, p);
+		EXPECT_TRUE(p == MAP_FAILED);
 		if (p != MAP_FAILED)
 			munmap(p, page_size());
 		check_no_leak(_metadata, self, self->names[h], "fd types");

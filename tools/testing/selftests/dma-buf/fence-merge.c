@@ -436,7 +436,7 @@ TEST_F(fence, unnamed_merge_is_named_after_kept_point)
 		TH_LOG("name is '%s'", info.name);
 	}
 	dash = strrchr(info.name, '-');
-	ASSERT_NE(NULL, dash);
+	ASSERT_TRUE(!!dash);
 	EXPECT_STREQ("-5", dash);
 }
 
@@ -869,7 +869,7 @@ TEST_F(fence, merge_unwritable_request_fails_efault)
 	b1 = point(_metadata, &self->env, TL_B, 1);
 	req = mmap(NULL, page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, req);
+	ASSERT_TRUE(req != MAP_FAILED);
 	req->fd2 = b1;
 	snprintf(req->name, sizeof(req->name), "read-only");
 	ASSERT_EQ(0, mprotect(req, page, PROT_READ));
@@ -951,7 +951,7 @@ TEST_F(fence, info_unwritable_array_fails_efault)
 	b1 = point(_metadata, &self->env, TL_B, 1);
 	m = merged(_metadata, &self->env, a1, b1);
 	ro = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_TRUE(ro != MAP_FAILED);
 	n = count_open_fds();
 
 	memset(&info, 0, sizeof(info));

@@ -425,7 +425,7 @@ TEST_F(sfu, info_bad_pointers_efault)
 	void *hole = page_unmapped();
 	int m = three_way(_metadata, &self->c);
 
-	ASSERT_NE(NULL, hole);
+	ASSERT_TRUE(!!hole);
 	EXPECT_EQ(-EFAULT, info_req(m, hole));
 	EXPECT_EQ(-EFAULT, info_req(m, NULL));
 
@@ -438,7 +438,7 @@ TEST_F(sfu, info_bad_pointers_efault)
 	/* The array is read-only. */
 	memset(&info, 0, sizeof(info));
 	ro = page_readonly(&info, sizeof(info));
-	ASSERT_NE(NULL, ro);
+	ASSERT_TRUE(!!ro);
 	info.num_fences = 3;
 	info.sync_fence_info = (__u64)(uintptr_t)ro;
 	EXPECT_EQ(-EFAULT, info_req(m, &info));
@@ -496,7 +496,7 @@ TEST_F(sfu, merge_bad_pointers_efault)
 	req.fd2 = b;
 	req.fence = -1;
 	ro = page_readonly(&req, sizeof(req));
-	ASSERT_NE(NULL, ro);
+	ASSERT_TRUE(!!ro);
 	EXPECT_EQ(-EFAULT, merge_req(a, ro));
 	EXPECT_EQ(-1, ro->fence);
 	munmap(ro, page_size());
@@ -700,7 +700,7 @@ TEST_F(sfu, create_fence_bad_pointers_efault)
 	req.value = 1;
 	req.fence = -1;
 	ro = page_readonly(&req, sizeof(req));
-	ASSERT_NE(NULL, ro);
+	ASSERT_TRUE(!!ro);
 	EXPECT_EQ(-EFAULT, create_req(self->c.tl, ro));
 	EXPECT_EQ(-1, ro->fence);
 	munmap(ro, page_size());
@@ -783,7 +783,7 @@ TEST_F(sfu, get_deadline_bad_input)
 	memset(&req, 0, sizeof(req));
 	req.fence_fd = a;
 	ro = page_readonly(&req, sizeof(req));
-	ASSERT_NE(NULL, ro);
+	ASSERT_TRUE(!!ro);
 	EXPECT_EQ(-EFAULT, get_deadline_req(self->c.tl, ro));
 	munmap(ro, page_size());
 
@@ -1112,10 +1112,10 @@ TEST_F_TIMEOUT(sfu, merge_thousands_of_timelines, 600)
 	unsigned int i, pending;
 	int m;
 
-	ASSERT_NE(NULL, tls);
-	ASSERT_NE(NULL, pts);
+	ASSERT_TRUE(!!tls);
+	ASSERT_TRUE(!!pts);
 	fi = calloc(MANY_FENCES + 1, sizeof(*fi));
-	ASSERT_NE(NULL, fi);
+	ASSERT_TRUE(!!fi);
 	if (raise_fd_limit(2 * MANY_FENCES + 64))
 		SKIP(return, "cannot raise RLIMIT_NOFILE");
 
@@ -1170,7 +1170,7 @@ TEST_F_TIMEOUT(sfu, merge_thousands_of_points, 600)
 	unsigned int i;
 	int m;
 
-	ASSERT_NE(NULL, pts);
+	ASSERT_TRUE(!!pts);
 	if (raise_fd_limit(MANY_FENCES + 64))
 		SKIP(return, "cannot raise RLIMIT_NOFILE");
 
@@ -1210,10 +1210,10 @@ TEST_F(sfu, debugfs_lists_live_timelines)
 
 	EXPECT_EQ(1, timelines_listed(comm));
 	text = malloc(1 << 20);
-	ASSERT_NE(NULL, text);
+	ASSERT_TRUE(!!text);
 	ASSERT_LE(0, read_text(SYNC_INFO_FILE, text, 1 << 20));
 	line = strstr(text, "sfu-listed:");
-	ASSERT_NE(NULL, line);
+	ASSERT_TRUE(!!line);
 	EXPECT_EQ(7, atoi(line + strlen("sfu-listed:")));
 	free(text);
 

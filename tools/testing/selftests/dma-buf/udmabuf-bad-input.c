@@ -280,7 +280,7 @@ static unsigned char *map_shared(struct __test_metadata *_metadata, int fd,
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 
-	ASSERT_NE(MAP_FAILED, p) {
+	ASSERT_TRUE(p != MAP_FAILED) {
 		TH_LOG("mmap: %s", strerror(errno));
 	}
 	return p;
@@ -331,7 +331,7 @@ TEST_F(ub, list_at_list_limit)
 	if (limit <= 0 || limit > 4096)
 		SKIP(return, "list_limit is %ld", limit);
 	items = calloc(limit, sizeof(*items));
-	ASSERT_NE(NULL, items);
+	ASSERT_TRUE(!!items);
 	for (i = 0; i < limit; i++)
 		items[i] = item(self->memfd, (i % MEMFD_PAGES) * self->ps,
 				self->ps);
@@ -567,7 +567,7 @@ TEST_F(ub, bad_pointers_efault)
 	void *gone = page_unmapped();
 	size_t ps = self->ps;
 
-	ASSERT_NE(NULL, gone);
+	ASSERT_TRUE(!!gone);
 	EXPECT_EQ(-1, ioctl(self->dev, UDMABUF_CREATE, gone));
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-1, ioctl(self->dev, UDMABUF_CREATE_LIST, gone));
@@ -578,7 +578,7 @@ TEST_F(ub, bad_pointers_efault)
 	/* A header at the end of a page, its items on an unmapped one. */
 	two = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, two);
+	ASSERT_TRUE(two != MAP_FAILED);
 	ASSERT_EQ(0, munmap(two + ps, ps));
 	req = (void *)(two + ps - sizeof(*req));
 	req->flags = 0;
@@ -804,10 +804,12 @@ TEST_F(ub, data_shared_at_offset)
 	EXPECT_EQ(0x5a, part[2 * ps + 17]);
 
 	/* Neither a private mapping nor one past the end, nor growing. */
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, ps, PROT_READ, MAP_PRIVATE, fd, 0));
-	EXPECT_EQ(MAP_FAILED, mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, fd,
-				   4 * ps));
-	EXPECT_EQ(MAP_FAILED, mremap(part, 3 * ps, 4 * ps, MREMAP_MAYMOVE));
+	EXPECT_TRUE(mmap(NULL, ps, PROT_READ, MAP_PRIVATE, fd, 0) ==
+		    MAP_FAILED);
+	EXPECT_TRUE(mmap(NULL, 2 * ps, PROT_READ, MAP_SHARED, fd, 4 * ps) ==
+		    MAP_FAILED);
+	EXPECT_TRUE(mremap(part, 3 * ps, 4 * ps, MREMAP_MAYMOVE) ==
+		    MAP_FAILED);
 
 	munmap(part, 3 * ps);
 	munmap(buf, 5 * ps);
