@@ -1155,14 +1155,23 @@ static int op_bad_ioctl(struct ctx *c)
 	return ioctl(fd, cmd, bad_ptr(c)) < 0 ? -errno : 0;
 }
 
-/* --self-test-leak: keep a dma-buf open past the end, on purpose. */
+/*
+ * --self-test-leak: keep a dma-buf open past the end, on purpose: a copy
+ * of a pooled one, or a page of the first heap when the pool is empty.
+ */
 static int op_leak(struct ctx *c)
 {
+	struct dma_heap_allocation_data d = {
+		.len = page_size, .fd_flags = O_RDWR | O_CLOEXEC,
+	};
 	int fd = pool_pick(K_BUF, &c->r), nfd;
 
-	if (fd < 0)
+	if (fd < 0 && nheaps && !ioctl(heap_fd[0], DMA_HEAP_IOCTL_ALLOC, &d))
+		nfd = d.fd;
+	else if (fd < 0)
 		return -ENOENT;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 200);
+	else
+		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 200);
 	if (nfd < 0)
 		return -errno;
 	pthread_mutex_lock(&pool_lock);
@@ -1215,6 +1224,24 @@ static struct op ops[] = {
 #define NOPS	(sizeof(ops) / sizeof(ops[0]))
 
 static unsigned int total_weight;
+
+/* Per operation: how often it ran, succeeded, and the time it took. */
+static unsigned long op_runs[64], op_ok[64];
+static u64 op_ns[64];
+
+static void print_op_stats(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NOPS; i++)
+		if (op_runs[i])
+			printf("FUZZ-STATS %-20s %8lu runs %8lu ok %8.3f ms/op\n",
+			       ops[i].name, op_runs[i], op_ok[i],
+			       op_ns[i] / 1e6 / op_runs[i]);
+	if (self_test_leak)
+		printf("FUZZ-STATS kept %d descriptors open on purpose\n",
+		       nleaked);
+}
 
 static unsigned int pick_op(struct rng *r, int child)
 {
@@ -1283,9 +1310,16 @@ static int run_op(struct ctx *c, unsigned int t, unsigned int i,
 	unsigned int k;
 	int ret;
 
+	u64 t0;
+
 	c->r.s = op_seed(seed, t, i);
 	k = pick_op(&c->r, 0);
+	t0 = now_ns();
 	ret = ops[k].fn(c);
+	__atomic_add_fetch(&op_ns[k], now_ns() - t0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&op_runs[k], 1, __ATOMIC_RELAXED);
+	if (!ret)
+		__atomic_add_fetch(&op_ok[k], 1, __ATOMIC_RELAXED);
 	if (trace)
 		printf("op %u:%u %s = %d\n", t, i, ops[k].name, ret);
 	__atomic_add_fetch(&progress, 1, __ATOMIC_RELAXED);
@@ -1358,6 +1392,7 @@ static void print_oplog(void)
  * still nothing moves for long, report a hang with the op log.
  */
 static unsigned int hang_s = 120;
+static int with_signaller;
 
 static void *watchdog_main(void *arg)
 {
@@ -1373,7 +1408,7 @@ static void *watchdog_main(void *arg)
 			continue;
 		}
 		idle++;
-		if (idle % 15 == 0)
+		if (idle % (with_signaller ? 15 : 5) == 0)
 			drain_timelines();
 		if (idle >= hang_s * 5) {
 			printf("FUZZ-HANG seed=%llu: no operation finished for %u s\n",
@@ -1404,17 +1439,25 @@ static void *signaller_main(void *arg)
 
 static pthread_t wd_thread, sig_thread;
 
-static void start_helpers(void)
+/*
+ * A single-threaded replay runs without the signaller, so that it does
+ * the same each time: only the watchdog signals, when the one thread is
+ * blocked.
+ */
+static void start_helpers(int signaller)
 {
 	stop_all = 0;
+	with_signaller = signaller;
 	pthread_create(&wd_thread, NULL, watchdog_main, NULL);
-	pthread_create(&sig_thread, NULL, signaller_main, NULL);
+	if (signaller)
+		pthread_create(&sig_thread, NULL, signaller_main, NULL);
 }
 
 static void stop_helpers(void)
 {
 	stop_all = 1;
-	pthread_join(sig_thread, NULL);
+	if (with_signaller)
+		pthread_join(sig_thread, NULL);
 	pthread_join(wd_thread, NULL);
 }
 
@@ -1495,8 +1538,8 @@ static void read_stats(struct stats *s)
 	s->objects = s->sysfs = s->sync_lines = -1;
 	t = slurp(BUFINFO, &len);
 	if (t) {
-		p = strstr(t, "\nTotal ");
-		if (p && strstr(p, "objects"))
+		/* The last "Total" line; each buffer has one of its own. */
+		for (p = strstr(t, "\nTotal "); p; p = strstr(p + 1, "\nTotal "))
 			sscanf(p, "\nTotal %ld objects, %lld bytes",
 			       &s->objects, &s->bytes);
 		free(t);
@@ -1574,6 +1617,8 @@ static int trial(const struct opid *seq, size_t n, int verbose)
 	pid_t pid;
 	int status;
 
+	/* What earlier runs left behind is not this sequence's doing. */
+	read_stats(&baseline);
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
@@ -1585,7 +1630,7 @@ static int trial(const struct opid *seq, size_t n, int verbose)
 
 		alarm(300);
 		c.edge = edge_alloc();
-		start_helpers();
+		start_helpers(0);
 		for (j = 0; j < n; j++) {
 			int ret = run_op(&c, seq[j].t, seq[j].i, &k);
 
@@ -1832,7 +1877,7 @@ int main(int argc, char **argv)
 	if (!workers)
 		return 2;
 	nworkers = threads;
-	start_helpers();
+	start_helpers(1);
 	for (t = 0; t < threads; t++) {
 		workers[t].tid = t;
 		workers[t].nops = per;
@@ -1841,6 +1886,7 @@ int main(int argc, char **argv)
 	for (t = 0; t < threads; t++)
 		pthread_join(workers[t].th, NULL);
 	stop_helpers();
+	print_op_stats();
 	release_all();
 	fail = check_baseline(1);
 	printf("FUZZ-DONE seed=%llu ops=%llu threads=%u time=%lds: %s\n", seed,
