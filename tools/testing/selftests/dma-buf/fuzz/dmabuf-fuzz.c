@@ -227,13 +227,13 @@ static char heap_names[8][64];
 static int nheaps;
 static int have_sw_sync;
 static long page_size;
-static uintptr_t unmapped_page;		/* an address nothing is mapped at */
+static uintptr_t unmapped_page;		/* a page nobody may access */
 
 static volatile int stop_all;
 static volatile unsigned long progress;
 static int trace;
 
-/* Per thread: a buffer whose end touches an unmapped page. */
+/* Per thread: a buffer whose end touches an inaccessible page. */
 struct ctx {
 	struct rng r;
 	unsigned int tid;
@@ -259,7 +259,12 @@ static char *edge_alloc(void)
 
 	if (p == MAP_FAILED)
 		return NULL;
-	munmap(p + page_size, page_size);
+	/*
+	 * Inaccessible, not unmapped: an unmapped hole may be handed out
+	 * by a later mmap(), and then a "bad" pointer is a good one (an
+	 * ioctl that creates a descriptor succeeds and nobody keeps it).
+	 */
+	mprotect(p + page_size, page_size, PROT_NONE);
 	return p;
 }
 
@@ -1342,7 +1347,7 @@ static void *worker_main(void *arg)
 		w->log[i % LOG_LEN] = (struct oplog){ i, k, ret };
 		w->done = i + 1;
 	}
-	munmap(c.edge, page_size);
+	munmap(c.edge, 2 * page_size);
 	return NULL;
 }
 
@@ -1658,9 +1663,12 @@ static int trial(const struct opid *seq, size_t n, int verbose)
 		for (j = 0; j < n; j++) {
 			int ret = run_op(&c, seq[j].t, seq[j].i, &k);
 
-			if (verbose)
+			if (verbose) {
 				printf("  %u:%u %s = %d\n", seq[j].t, seq[j].i,
 				       ops[k].name, ret);
+				if (verbose > 1)
+					print_open_fds();
+			}
 		}
 		stop_helpers();
 		release_all();
@@ -1778,12 +1786,11 @@ static void setup(void)
 	void *p;
 
 	page_size = sysconf(_SC_PAGESIZE);
+	/* Kept mapped PROT_NONE for good, see edge_alloc(). */
 	p = mmap(NULL, page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
-	if (p != MAP_FAILED) {
-		munmap(p, page_size);
+	if (p != MAP_FAILED)
 		unmapped_page = (uintptr_t)p;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = fault_handler;
 	sa.sa_flags = SA_NODEFER;
@@ -1889,7 +1896,7 @@ int main(int argc, char **argv)
 
 		if (parse_run(run, &seq, &n))
 			usage();
-		fail = trial(seq, n, 1);
+		fail = trial(seq, n, trace ? 2 : 1);
 		printf("FUZZ-RUN %zu ops: %s\n", n, fail ? "FAILED" : "clean");
 		return fail;
 	}
