@@ -524,7 +524,8 @@ static int op_heap_alloc(struct ctx *c)
 		d->len = below(&c->r, 3 * page_size);
 		break;
 	case 3:
-		d->len = (u64)(1 + below(&c->r, 1024)) * page_size;
+		d->len = (u64)(1 + below(&c->r, one_in(&c->r, 4) ? 1024 : 128))
+			* page_size;
 		break;
 	default:
 		d->len = (u64)(1 + below(&c->r, 32)) * page_size;
@@ -1195,34 +1196,35 @@ struct op {
 	int in_child;		/* may run in a forked child */
 };
 
+/* Weights: relative frequencies; fork and the file reads cost most. */
 static struct op ops[] = {
-	{ "udmabuf_create", op_udmabuf_create, 8, 1 },
-	{ "udmabuf_create_list", op_udmabuf_list, 4, 1 },
-	{ "heap_alloc", op_heap_alloc, 6, 1 },
-	{ "memfd", op_memfd, 4, 1 },
-	{ "timeline", op_timeline, 3, 1 },
-	{ "fence", op_fence, 10, 1 },
-	{ "inc", op_inc, 8, 1 },
-	{ "get_deadline", op_get_deadline, 3, 1 },
-	{ "merge", op_merge, 6, 1 },
-	{ "file_info", op_file_info, 6, 1 },
-	{ "set_deadline", op_set_deadline, 3, 1 },
-	{ "buf_sync", op_buf_sync, 7, 0 },	/* may wait: not in children */
-	{ "set_name", op_set_name, 4, 1 },
-	{ "export_sync", op_export_sync, 5, 1 },
-	{ "import_sync", op_import_sync, 5, 1 },
-	{ "llseek", op_llseek, 2, 1 },
-	{ "mmap", op_mmap, 4, 1 },
-	{ "touch", op_touch, 6, 1 },
-	{ "munmap", op_munmap, 3, 1 },
-	{ "poll", op_poll, 5, 1 },
-	{ "epoll_new", op_epoll_new, 2, 1 },
-	{ "epoll_ctl", op_epoll_ctl, 4, 1 },
-	{ "epoll_wait", op_epoll_wait, 3, 1 },
-	{ "dup", op_dup, 3, 1 },
-	{ "close", op_close, 10, 1 },
-	{ "read_proc", op_read_proc, 3, 1 },
-	{ "bad_ioctl", op_bad_ioctl, 4, 1 },
+	{ "udmabuf_create", op_udmabuf_create, 32, 1 },
+	{ "udmabuf_create_list", op_udmabuf_list, 16, 1 },
+	{ "heap_alloc", op_heap_alloc, 16, 1 },
+	{ "memfd", op_memfd, 16, 1 },
+	{ "timeline", op_timeline, 12, 1 },
+	{ "fence", op_fence, 40, 1 },
+	{ "inc", op_inc, 32, 1 },
+	{ "get_deadline", op_get_deadline, 12, 1 },
+	{ "merge", op_merge, 24, 1 },
+	{ "file_info", op_file_info, 24, 1 },
+	{ "set_deadline", op_set_deadline, 12, 1 },
+	{ "buf_sync", op_buf_sync, 28, 0 },	/* may wait: not in children */
+	{ "set_name", op_set_name, 16, 1 },
+	{ "export_sync", op_export_sync, 20, 1 },
+	{ "import_sync", op_import_sync, 20, 1 },
+	{ "llseek", op_llseek, 8, 1 },
+	{ "mmap", op_mmap, 16, 1 },
+	{ "touch", op_touch, 24, 1 },
+	{ "munmap", op_munmap, 12, 1 },
+	{ "poll", op_poll, 20, 1 },
+	{ "epoll_new", op_epoll_new, 8, 1 },
+	{ "epoll_ctl", op_epoll_ctl, 16, 1 },
+	{ "epoll_wait", op_epoll_wait, 12, 1 },
+	{ "dup", op_dup, 12, 1 },
+	{ "close", op_close, 40, 1 },
+	{ "read_proc", op_read_proc, 4, 1 },
+	{ "bad_ioctl", op_bad_ioctl, 16, 1 },
 	{ "fork", op_fork, 1, 0 },
 	{ "leak", op_leak, 0, 0 },	/* weight set by --self-test-leak */
 };
@@ -1874,7 +1876,7 @@ int main(int argc, char **argv)
 	if (self_test_leak) {
 		for (i = 0; i < NOPS; i++)
 			if (ops[i].fn == op_leak)
-				ops[i].weight = 2;
+				ops[i].weight = 8;
 	}
 	for (i = 0; i < NOPS; i++)
 		total_weight += ops[i].weight;
