@@ -1406,9 +1406,15 @@ static void *watchdog_main(void *arg)
 	unsigned long last = progress;
 	unsigned int idle = 0;
 
+	unsigned int ticks = 0;
+
 	(void)arg;
 	while (!stop_all) {
 		usleep(200000);
+		/* A sign of life every minute in long runs. */
+		if (with_signaller && ++ticks % 300 == 0)
+			printf("FUZZ-PROGRESS %lu ops after %u s\n", progress,
+			       ticks / 5);
 		if (progress != last) {
 			last = progress;
 			idle = 0;
