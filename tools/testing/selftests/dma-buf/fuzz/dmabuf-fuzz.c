@@ -93,6 +93,8 @@ struct sw_sync_get_deadline {
 
 typedef unsigned long long u64;
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* ---- random numbers ---------------------------------------------------- */
 
 static u64 mix64(u64 x)
@@ -229,8 +231,12 @@ static int have_sw_sync;
 static long page_size;
 static uintptr_t unmapped_page;		/* a page nobody may access */
 
-static volatile int stop_all;
-static volatile unsigned long progress;
+/* Shared between threads: accessed with __atomic builtins only. */
+static int stop_all;
+static unsigned long progress;
+#define STOPPING()	__atomic_load_n(&stop_all, __ATOMIC_RELAXED)
+#define SET_STOP(v)	__atomic_store_n(&stop_all, (v), __ATOMIC_RELAXED)
+#define PROGRESS()	__atomic_load_n(&progress, __ATOMIC_RELAXED)
 static int trace;
 
 /* Per thread: a buffer whose end touches an inaccessible page. */
@@ -242,7 +248,7 @@ struct ctx {
 };
 
 static __thread sigjmp_buf touch_jmp;
-static __thread volatile int touching;
+static __thread sig_atomic_t touching;
 
 static void fault_handler(int sig)
 {
@@ -364,7 +370,7 @@ static int new_memfd(struct ctx *c)
 	}
 	if (!one_in(&c->r, 6))
 		add |= F_SEAL_SHRINK;
-	for (i = 0; i < sizeof(seals) / sizeof(seals[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(seals); i++)
 		if (one_in(&c->r, 6))
 			add |= seals[i];
 	fcntl(fd, F_ADD_SEALS, add);
@@ -901,7 +907,6 @@ static int op_mmap(struct ctx *c)
 static __attribute__((noinline)) int touch_mem(const struct mapping *m,
 					       int write, u64 where)
 {
-	volatile char sink = 0;
 	int ret = 0, k;
 
 	touching = 1;
@@ -912,9 +917,11 @@ static __attribute__((noinline)) int touch_mem(const struct mapping *m,
 			size_t off = (size_t)(mix64(where + k) % m->len);
 
 			if (write)
-				m->addr[off] = (char)k;
+				__atomic_store_n(&m->addr[off], (char)k,
+						 __ATOMIC_RELAXED);
 			else
-				sink += m->addr[off];
+				(void)__atomic_load_n(&m->addr[off],
+						      __ATOMIC_RELAXED);
 		}
 	}
 	touching = 0;
@@ -1148,7 +1155,7 @@ static int op_bad_ioctl(struct ctx *c)
 		_IOWR(SYNC_IOC_MAGIC, 0, __u64), _IOWR('W', 7, __u64),
 		_IOC(_IOC_NONE, DMA_BUF_BASE, 2, 0),
 	};
-	unsigned long cmd = cmds[below(&c->r, sizeof(cmds) / sizeof(cmds[0]))];
+	unsigned long cmd = cmds[below(&c->r, ARRAY_SIZE(cmds))];
 	int fd;
 
 	if (cmd == UDMABUF_CREATE || cmd == UDMABUF_CREATE_LIST)
@@ -1172,12 +1179,12 @@ static int op_leak(struct ctx *c)
 	};
 	int fd = pool_pick(K_BUF, &c->r), nfd;
 
-	if (fd < 0 && nheaps && !ioctl(heap_fd[0], DMA_HEAP_IOCTL_ALLOC, &d))
-		nfd = d.fd;
-	else if (fd < 0)
-		return -ENOENT;
-	else
+	if (fd >= 0)
 		nfd = fcntl(fd, F_DUPFD_CLOEXEC, 200);
+	else if (nheaps && !ioctl(heap_fd[0], DMA_HEAP_IOCTL_ALLOC, &d))
+		nfd = d.fd;
+	else
+		return -ENOENT;
 	if (nfd < 0)
 		return -errno;
 	pthread_mutex_lock(&pool_lock);
@@ -1228,7 +1235,8 @@ static struct op ops[] = {
 	{ "fork", op_fork, 1, 0 },
 	{ "leak", op_leak, 0, 0 },	/* weight set by --self-test-leak */
 };
-#define NOPS	(sizeof(ops) / sizeof(ops[0]))
+
+#define NOPS	ARRAY_SIZE(ops)
 
 static unsigned int total_weight;
 
@@ -1344,7 +1352,7 @@ static void *worker_main(void *arg)
 	c.edge = edge_alloc();
 	if (!c.edge)
 		return NULL;
-	for (i = 0; i < w->nops && !stop_all; i++) {
+	for (i = 0; i < w->nops && !STOPPING(); i++) {
 		ret = run_op(&c, w->tid, i, &k);
 		w->log[i % LOG_LEN] = (struct oplog){ i, k, ret };
 		w->done = i + 1;
@@ -1403,20 +1411,20 @@ static int with_signaller;
 
 static void *watchdog_main(void *arg)
 {
-	unsigned long last = progress;
+	unsigned long last = PROGRESS();
 	unsigned int idle = 0;
 
 	unsigned int ticks = 0;
 
 	(void)arg;
-	while (!stop_all) {
+	while (!STOPPING()) {
 		usleep(200000);
 		/* A sign of life every minute in long runs. */
 		if (with_signaller && ++ticks % 300 == 0)
-			printf("FUZZ-PROGRESS %lu ops after %u s\n", progress,
+			printf("FUZZ-PROGRESS %lu ops after %u s\n", PROGRESS(),
 			       ticks / 5);
-		if (progress != last) {
-			last = progress;
+		if (PROGRESS() != last) {
+			last = PROGRESS();
 			idle = 0;
 			continue;
 		}
@@ -1443,7 +1451,7 @@ static void *signaller_main(void *arg)
 	struct rng r = { seed ^ 0x5151 };
 
 	(void)arg;
-	while (!stop_all) {
+	while (!STOPPING()) {
 		usleep(10000 + below(&r, 90000));
 		drain_timelines();
 	}
@@ -1459,7 +1467,7 @@ static pthread_t wd_thread, sig_thread;
  */
 static void start_helpers(int signaller)
 {
-	stop_all = 0;
+	SET_STOP(0);
 	with_signaller = signaller;
 	pthread_create(&wd_thread, NULL, watchdog_main, NULL);
 	if (signaller)
@@ -1468,7 +1476,7 @@ static void start_helpers(int signaller)
 
 static void stop_helpers(void)
 {
-	stop_all = 1;
+	SET_STOP(1);
 	if (with_signaller)
 		pthread_join(sig_thread, NULL);
 	pthread_join(wd_thread, NULL);
@@ -1548,13 +1556,16 @@ static void read_stats(struct stats *s)
 	DIR *d;
 
 	memset(s, 0, sizeof(*s));
-	s->objects = s->sysfs = s->sync_lines = -1;
+	s->objects = -1;
+	s->sysfs = -1;
+	s->sync_lines = -1;
 	t = slurp(BUFINFO, &len);
 	if (t) {
 		/* The last "Total" line; each buffer has one of its own. */
 		for (p = strstr(t, "\nTotal "); p; p = strstr(p + 1, "\nTotal "))
-			sscanf(p, "\nTotal %ld objects, %lld bytes",
-			       &s->objects, &s->bytes);
+			if (sscanf(p, "\nTotal %ld objects, %lld bytes",
+				   &s->objects, &s->bytes) != 2)
+				continue;
 		free(t);
 	}
 	d = opendir(SYSFS_BUFS);
@@ -1624,11 +1635,12 @@ static int check_baseline(int verbose)
 		waited += 100;
 	}
 	if (verbose) {
-		printf("FUZZ-LEAK after %u ms: bufinfo %ld objects %lld bytes "
-		       "(baseline %ld, %lld), sysfs buffers %ld (baseline %ld), "
-		       "sync/info %ld lines (baseline %ld)\n", settle_ms,
-		       now.objects, now.bytes, baseline.objects, baseline.bytes,
-		       now.sysfs, baseline.sysfs, now.sync_lines,
+		printf("FUZZ-LEAK after %u ms: ", settle_ms);
+		printf("bufinfo %ld objects %lld bytes (baseline %ld, %lld), ",
+		       now.objects, now.bytes, baseline.objects, baseline.bytes);
+		printf("sysfs buffers %ld (baseline %ld), ", now.sysfs,
+		       baseline.sysfs);
+		printf("sync/info %ld lines (baseline %ld)\n", now.sync_lines,
 		       baseline.sync_lines);
 		if (strcmp(now.sync_text, baseline.sync_text))
 			printf("FUZZ-LEAK sync/info now:\n%s\n", now.sync_text);
@@ -1830,7 +1842,7 @@ static void setup(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: dmabuf-fuzz [--seed N] [--ops N] [--threads N] [--trace]\n"
+		"dmabuf-fuzz [--seed N] [--ops N] [--threads N] [--trace]\n"
 		"                   [--replay] [--run T:I,...] [--settle-ms N]\n"
 		"                   [--hang-s N] [--self-test-leak]\n");
 	exit(2);
@@ -1889,11 +1901,12 @@ int main(int argc, char **argv)
 	pool_init();
 	setup();
 	read_stats(&baseline);
-	printf("FUZZ-START seed=%llu ops=%llu threads=%u heaps=%d udmabuf=%s "
-	       "sw_sync=%s baseline: %ld buffers, %ld sysfs, %ld sync/info lines\n",
-	       seed, nops, threads, nheaps, udmabuf_dev >= 0 ? "yes" : "no",
-	       have_sw_sync ? "yes" : "no", baseline.objects, baseline.sysfs,
-	       baseline.sync_lines);
+	printf("FUZZ-START seed=%llu ops=%llu threads=%u heaps=%d ", seed,
+	       nops, threads, nheaps);
+	printf("udmabuf=%s sw_sync=%s ", udmabuf_dev >= 0 ? "yes" : "no",
+	       have_sw_sync ? "yes" : "no");
+	printf("baseline: %ld buffers, %ld sysfs, %ld sync/info lines\n",
+	       baseline.objects, baseline.sysfs, baseline.sync_lines);
 	for (i = 0; i < (unsigned int)nheaps; i++)
 		printf("FUZZ-HEAP %s\n", heap_names[i]);
 
@@ -1933,8 +1946,8 @@ int main(int argc, char **argv)
 	       (long)(time(NULL) - t0), fail ? "FAILED" : "clean");
 	if (!fail)
 		return 0;
-	printf("FUZZ-FAIL seed=%llu: the kernel's accounting did not return "
-	       "to its baseline\n", seed);
+	printf("FUZZ-FAIL seed=%llu: the kernel's accounting did not return to its baseline\n",
+	       seed);
 	print_oplog();
 	/* The leaked descriptors must not count against the replay. */
 	for (i = 0; i < (unsigned int)nleaked; i++)
