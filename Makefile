@@ -150,7 +150,7 @@ fuzz: initramfs
 	@rm -rf $(OUT)/fuzz
 	@$(H)/boot.sh $(BUILD) fuzz $(OUT)/fuzz $(FUZZ_LIMIT) kunit.enable=0 \
 		fuzz_seeds=$(SEED) fuzz_ops=$(OPS) fuzz_threads=$(THREADS) \
-		fuzz_limit=$(FUZZ_LIMIT)
+		fuzz_limit=$$(( $(FUZZ_LIMIT) - 120 ))
 	@python3 $(H)/check-log.py boot $(BUILD) $(OUT)/fuzz fuzz
 
 # make check's bounded fuzz run: fixed seeds, and the self-test that
