@@ -303,6 +303,8 @@ static int pick_fd(struct ctx *c, enum kind k)
 {
 	unsigned int n = below(&c->r, 100);
 
+	int fd, i;
+
 	if (n < 84)
 		return pool_pick(k, &c->r);
 	if (n < 94)
@@ -313,7 +315,19 @@ static int pick_fd(struct ctx *c, enum kind k)
 	case 1:
 		return 100000;
 	case 2:
-		return 3 + below(&c->r, 60);	/* whatever that is now */
+		/*
+		 * Whatever that number is now, but not a heap: like 6.12,
+		 * a heap takes any request numbered 0 for an allocation
+		 * and returns the new descriptor only when the request
+		 * reads back (_IOC_READ) far enough.  DMA_BUF_IOCTL_SYNC
+		 * sent to a heap thus makes a buffer whose descriptor
+		 * nobody learns: the caller's mistake, not a kernel leak.
+		 */
+		fd = 3 + below(&c->r, 60);
+		for (i = 0; i < nheaps; i++)
+			if (fd == heap_fd[i])
+				return -1;
+		return fd;
 	default:
 		return below(&c->r, 3);
 	}
