@@ -156,7 +156,7 @@ fuzz: initramfs
 # make check's bounded fuzz run: fixed seeds, and the self-test that
 # proves a leak is caught (see README "Fuzzing").
 FUZZ_CHECK_SEEDS = 1,2
-FUZZ_CHECK_OPS = 20000
+FUZZ_CHECK_OPS = 50000
 boot-fuzz: initramfs
 	@rm -rf $(OUT)/fuzz-check
 	@$(H)/boot.sh $(BUILD) fuzz $(OUT)/fuzz-check 900 kunit.enable=0 \
