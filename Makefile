@@ -23,6 +23,7 @@ ORACLE_LIMIT ?= 900
 .PHONY: all run check shell deps base kernel initramfs boot-test boot-bounce \
 	boot-lockdep boot-lockdep-access boot-drm boot-sync boot-upstream boot-demo boot-dev lint report clean \
 	kernel-612 initramfs-612 boot-oracle
+.PHONY: fuzz boot-fuzz fuzz-long check-full
 
 all: kernel initramfs
 
@@ -136,11 +137,38 @@ boot-demo: initramfs
 	@TO_FILE=1 $(H)/boot.sh $(BUILD) demo $(OUT)/demo-check 600 \
 		kunit.enable=0
 
+# The uapi fuzzer (tools/testing/selftests/dma-buf/fuzz/) in the debug
+# guest, judged like the other boots (kernel reports, kmemleak, and the
+# fuzzer's own check that bufinfo, sync/info and the sysfs stats are back
+# to their baseline), e.g. make fuzz SEED=7 OPS=100000 THREADS=4.
+# SEED may list several seeds (SEED=1,2,3), each a run of OPS operations.
+SEED ?= 1
+OPS ?= 100000
+THREADS ?= 4
+FUZZ_LIMIT ?= 3600
+fuzz: initramfs
+	@rm -rf $(OUT)/fuzz
+	@$(H)/boot.sh $(BUILD) fuzz $(OUT)/fuzz $(FUZZ_LIMIT) kunit.enable=0 \
+		fuzz_seeds=$(SEED) fuzz_ops=$(OPS) fuzz_threads=$(THREADS) \
+		fuzz_limit=$$(( $(FUZZ_LIMIT) - 120 ))
+	@python3 $(H)/check-log.py boot $(BUILD) $(OUT)/fuzz fuzz
+
+# make check's bounded fuzz run: fixed seeds, and the self-test that
+# proves a leak is caught (see README "Fuzzing").
+FUZZ_CHECK_SEEDS = 1,2
+FUZZ_CHECK_OPS = 50000
+boot-fuzz: initramfs
+	@rm -rf $(OUT)/fuzz-check
+	@$(H)/boot.sh $(BUILD) fuzz $(OUT)/fuzz-check 900 kunit.enable=0 \
+		fuzz_seeds=$(FUZZ_CHECK_SEEDS) fuzz_ops=$(FUZZ_CHECK_OPS) \
+		fuzz_threads=4 fuzz_selftest=1 fuzz_limit=800
+
 lint: kernel
 	@$(H)/lint.sh $(BUILD) $(SHARED)
 
 check: lint boot-test boot-lockdep boot-lockdep-access boot-drm boot-bounce \
 	boot-sync boot-upstream boot-demo boot-oracle report
+check: boot-fuzz
 	@echo "== verdict =="
 	@rc=0; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/test test || rc=1; \
@@ -155,11 +183,20 @@ check: lint boot-test boot-lockdep boot-lockdep-access boot-drm boot-bounce \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/demo-check demo \
 		|| rc=1; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/oracle oracle || rc=1; \
+	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/fuzz-check fuzz || rc=1; \
 	cat $(OUT)/oracle-time-[123] 2>/dev/null; \
 	python3 $(H)/check-log.py sum $(OUT)/lint $(OUT)/test $(OUT)/lockdep \
 		$(OUT)/lockdep-access $(OUT)/drm $(OUT)/bounce $(OUT)/sync \
-		$(OUT)/upstream $(OUT)/demo-check $(OUT)/oracle || rc=1; \
+		$(OUT)/upstream $(OUT)/demo-check $(OUT)/oracle \
+		$(OUT)/fuzz-check || rc=1; \
 	exit $$rc
+
+# check-full's long fuzz run (10^6 operations, seed 1000).
+fuzz-long:
+	@s=$$(date +%s); $(MAKE) --no-print-directory fuzz SEED=1000 \
+		OPS=1000000 THREADS=4 FUZZ_LIMIT=14400 && \
+		echo "fuzz: 10^6 operations, boot $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/full-time-fuzz
 
 clean:
 	rm -rf $(BUILD)
@@ -185,7 +222,7 @@ kernel-kcsan: base
 # The KCSAN guest (harness/config/kcsan.config, two vCPUs): the built-in
 # KUnit suites, upstream's selftest module, our kselftests, upstream's
 # sync, udmabuf and dmabuf-heap kselftests (and the fuzzer's threaded run
-# when the initramfs has /fuzz/kcsan.sh).  A KCSAN report in our files
+# with four threads).  A KCSAN report in our files
 # fails it; reports elsewhere are listed.
 boot-kcsan: kernel-kcsan
 	@rm -rf $(OUT)/kcsan
@@ -220,6 +257,5 @@ coverage: boot-coverage
 	python3 $(H)/coverage.py $(BUILD)/gcov $(OUT)/coverage || rc=1; \
 	exit $$rc
 
-check-full: check
-check-full: boot-kcsan coverage
+check-full: check fuzz-long boot-kcsan coverage
 	@cat $(OUT)/full-time-* 2>/dev/null; true

@@ -86,6 +86,11 @@ gcc -static -O2 -w -I"$hdr/include" -I"$sel" -o "$root/upstream/udmabuf" \
 	"$sel"/drivers/dma-buf/udmabuf.c
 gcc -static -O2 -I"$hdr/include" -I"$sel" -o "$root/upstream/dmabuf-heap" \
 	"$sel"/dmabuf-heaps/dmabuf-heap.c
+# The uapi fuzzer (make fuzz, make check's fuzz boot), outside /tests,
+# which the test boot runs whole.
+mkdir -p "$root/fuzz"
+$cc -o "$root/fuzz/dmabuf-fuzz" \
+	"$repo"/tools/testing/selftests/dma-buf/fuzz/dmabuf-fuzz.c
 # Demonstration programs of make run.
 for src in "$h"/demo/*.c; do
 	[ -e "$src" ] || continue

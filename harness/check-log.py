@@ -4,7 +4,7 @@
 
 usage: check-log.py boot BUILD OUTDIR MODE
        (MODE: test, lockdep, lockdep-access, drm, bounce, sync, upstream,
-       demo, dev, oracle, kcsan or coverage)
+       demo, dev, oracle, fuzz, kcsan or coverage)
        check-log.py sum OUTDIR...
 
 The oracle boot runs our kselftests case by case on the unmodified 6.12
@@ -443,6 +443,34 @@ def kcsan(build, console, v):
         v.passed += 1
 
 
+def fuzz(user, v):
+    """The fuzz boot: each seed's run ends clean; the self-test (when it
+    ran) fails as it must, through the baseline check, and is minimised."""
+    blocks = re.findall(r"HARNESS-BEGIN (fuzz-\S+)\n(.*?)HARNESS-END \1 "
+                        r"rc=(\d+)", user, re.S)
+    if not [b for b in blocks if b[0] != "fuzz-self-test-leak"]:
+        v.bad("no fuzz run")
+    for name, body, rc in blocks:
+        if name == "fuzz-self-test-leak":
+            m = re.search(r"FUZZ-MINIMAL (\d+) ops", body)
+            if rc == "1" and "FUZZ-LEAK" in body and m:
+                print("  fuzz self-test: the kept descriptor was caught and "
+                      "minimised to %s ops" % m.group(1))
+                v.passed += 1
+            else:
+                v.bad("fuzz self-test: a leak was not caught and minimised "
+                      "(rc=%s)" % rc)
+            continue
+        done = re.search(r"FUZZ-DONE (.*): clean", body)
+        if rc == "0" and done:
+            print("  fuzz: " + done.group(1))
+            v.passed += 1
+        else:
+            v.bad("%s rc=%s:\n    %s" % (name, rc, "\n    ".join(
+                [ln for ln in body.splitlines()
+                 if ln.startswith("FUZZ-")][-12:])))
+
+
 def boot(build, out, mode):
     console = read(os.path.join(out, "console.log"))
     user = read(os.path.join(out, "user.log"))
@@ -482,6 +510,10 @@ def boot(build, out, mode):
                 v.passed += 1
             else:
                 v.bad("demo %s: rc=%s" % (name, ran.get(name, "missing")))
+        kmemleak(user, out, mode, v)
+        reports = [r for r in reports if "suspected memory leak" not in r]
+    elif mode == "fuzz":
+        fuzz(user, v)
         kmemleak(user, out, mode, v)
         reports = [r for r in reports if "suspected memory leak" not in r]
     elif mode == "dev":
