@@ -161,7 +161,7 @@ boot-fuzz: initramfs
 	@rm -rf $(OUT)/fuzz-check
 	@$(H)/boot.sh $(BUILD) fuzz $(OUT)/fuzz-check 900 kunit.enable=0 \
 		fuzz_seeds=$(FUZZ_CHECK_SEEDS) fuzz_ops=$(FUZZ_CHECK_OPS) \
-		fuzz_threads=4 fuzz_selftest=1 fuzz_limit=800
+		fuzz_threads=4 fuzz_selftest=1 fuzz_limit=800 fuzz_m32=3
 
 lint: kernel
 	@$(H)/lint.sh $(BUILD) $(SHARED)
