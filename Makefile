@@ -92,7 +92,8 @@ shell: initramfs
 
 boot-test: initramfs
 	@rm -rf $(OUT)/test
-	@$(H)/boot.sh $(BUILD) test $(OUT)/test $(TEST_LIMIT) hugepages=16
+	@$(H)/boot.sh $(BUILD) test $(OUT)/test $(TEST_LIMIT) hugepages=16 \
+		dma_fence_unwrap_test.merge_limit_case=1
 
 boot-lockdep: initramfs
 	@rm -rf $(OUT)/lockdep
@@ -222,9 +223,8 @@ kernel-kcsan: base
 # The KCSAN guest (harness/config/kcsan.config, two vCPUs): the built-in
 # KUnit suites, upstream's selftest module, our kselftests, upstream's
 # sync, udmabuf and dmabuf-heap kselftests (and the fuzzer's threaded run
-# with four threads; the merge-limit KUnit case that the test boot skips
-# for time).  A KCSAN report in our files
-# fails it; reports elsewhere are listed.
+# with four threads; the merge-limit KUnit case, as in the test boot).
+# A KCSAN report in our files fails it; reports elsewhere are listed.
 boot-kcsan: kernel-kcsan
 	@rm -rf $(OUT)/kcsan
 	@s=$$(date +%s); GUEST_MEM=3584 $(H)/boot.sh $(BUILD)/kcsan kcsan \

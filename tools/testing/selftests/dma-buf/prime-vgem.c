@@ -126,6 +126,25 @@ static int first_fence_driver(int fd, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Make a BO_WIDTH x BO_HEIGHT XRGB8888 framebuffer of @handle on DRM
+ * device @drm and remove it again: 0, or -errno of the failing ioctl.
+ */
+static int framebuffer_on(int drm, __u32 handle, __u32 pitch)
+{
+	struct drm_mode_fb_cmd2 fb;
+
+	memset(&fb, 0, sizeof(fb));
+	fb.width = BO_WIDTH;
+	fb.height = BO_HEIGHT;
+	fb.pixel_format = 0x34325258;	/* DRM_FORMAT_XRGB8888 */
+	fb.handles[0] = handle;
+	fb.pitches[0] = pitch;
+	if (ioctl(drm, DRM_IOCTL_MODE_ADDFB2, &fb))
+		return -errno;
+	return ioctl(drm, DRM_IOCTL_MODE_RMFB, &fb.fb_id) ? -errno : 0;
+}
+
 FIXTURE(prime) {
 	int vgem, vkms;
 	__u32 handle;
@@ -219,7 +238,6 @@ static int bufinfo_lists_device(const char *dev)
  */
 TEST_F(prime, vkms_imports_vgem_buffer)
 {
-	struct drm_mode_fb_cmd2 fb;
 	struct drm_prime_handle ph;
 	unsigned char *src, *dst;
 	struct stat a, b;
@@ -258,14 +276,7 @@ TEST_F(prime, vkms_imports_vgem_buffer)
 	ASSERT_NE(0U, ph.handle);
 	EXPECT_EQ(1, bufinfo_lists_device("vkms"));
 
-	memset(&fb, 0, sizeof(fb));
-	fb.width = BO_WIDTH;
-	fb.height = BO_HEIGHT;
-	fb.pixel_format = 0x34325258;	/* DRM_FORMAT_XRGB8888 */
-	fb.handles[0] = ph.handle;
-	fb.pitches[0] = self->pitch;
-	ASSERT_EQ(0, ioctl(self->vkms, DRM_IOCTL_MODE_ADDFB2, &fb));
-	EXPECT_EQ(0, ioctl(self->vkms, DRM_IOCTL_MODE_RMFB, &fb.fb_id));
+	ASSERT_EQ(0, framebuffer_on(self->vkms, ph.handle, self->pitch));
 
 	/* Re-exporting the import yields the original buffer. */
 	ph.flags = DRM_CLOEXEC;
@@ -368,6 +379,39 @@ TEST_F(prime, imported_reader_and_vgem_reader)
 	close(all);
 	close(tl);
 out:
+	EXPECT_EQ(0, gem_close(self->vgem, self->handle));
+}
+
+/*
+ * A udmabuf imported by vkms: the other exporter of ours that a DRM driver
+ * attaches and maps (udmabuf's map_dma_buf and unmap_dma_buf), listed in
+ * bufinfo while imported, detached when vkms's handle is closed.
+ */
+TEST_F(prime, vkms_imports_udmabuf)
+{
+	const size_t size = BO_WIDTH * BO_HEIGHT * (BO_BPP / 8);
+	struct drm_prime_handle ph;
+	int buf, memfd = -1;
+
+	buf = dmabuf_from_memfd(size, &memfd);
+	if (buf == -ENOENT)
+		SKIP(return, "needs /dev/udmabuf (CONFIG_UDMABUF)");
+	ASSERT_LE(0, buf);
+
+	EXPECT_EQ(0, bufinfo_lists_device("vkms"));
+	memset(&ph, 0, sizeof(ph));
+	ph.fd = buf;
+	ASSERT_EQ(0, ioctl(self->vkms, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph));
+	ASSERT_NE(0U, ph.handle);
+	EXPECT_EQ(1, bufinfo_lists_device("vkms"));
+
+	ASSERT_EQ(0, framebuffer_on(self->vkms, ph.handle,
+				    BO_WIDTH * (BO_BPP / 8)));
+
+	EXPECT_EQ(0, gem_close(self->vkms, ph.handle));
+	EXPECT_EQ(0, bufinfo_lists_device("vkms"));
+	close(buf);
+	close(memfd);
 	EXPECT_EQ(0, gem_close(self->vgem, self->handle));
 }
 
