@@ -15,8 +15,9 @@
  * sync_debug owns the debugfs directory ``sync``. It holds two files:
  * ``sw_sync``, whose every open creates a software timeline (see
  * sw_sync.c), and the read-only ``info``, which dumps every live timeline
- * with its unsignalled points, followed by the sync files that chose to
- * register themselves.
+ * with its unsignalled points. A second section, ``fences:``, follows; it
+ * is always empty, since no sync_file lists itself there (6.12 prints the
+ * same empty section, and tools that parse the file expect its header).
  *
  * Timelines enter the registry when created and leave it just before they
  * are freed. A reader of ``info`` walks the registry under its spinlock, so
@@ -41,9 +42,8 @@
  *	--------------
  */
 
-static DEFINE_SPINLOCK(sync_registry_lock);	/* guards both lists below */
+static DEFINE_SPINLOCK(sync_registry_lock);	/* guards the list below */
 static LIST_HEAD(sync_registry_timelines);
-static LIST_HEAD(sync_registry_files);
 
 void sync_timeline_debug_add(struct sync_timeline *obj)
 {
@@ -63,24 +63,6 @@ void sync_timeline_debug_remove(struct sync_timeline *obj)
 	spin_unlock_irqrestore(&sync_registry_lock, flags);
 }
 
-void sync_file_debug_add(struct sync_file *fence)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&sync_registry_lock, flags);
-	list_add_tail(&fence->sync_file_list, &sync_registry_files);
-	spin_unlock_irqrestore(&sync_registry_lock, flags);
-}
-
-void sync_file_debug_remove(struct sync_file *fence)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&sync_registry_lock, flags);
-	list_del(&fence->sync_file_list);
-	spin_unlock_irqrestore(&sync_registry_lock, flags);
-}
-
 /*
  * sync_status_name - word for a dma_fence_get_status() result.
  * Returns a static string.
@@ -96,19 +78,17 @@ static const char *sync_status_name(int status)
  * sync_show_fence - print one line describing @fence.
  *
  * @status is the fence's dma_fence_get_status() value, read by the caller
- * under whatever lock it holds. @prefix is printed in front of "fence",
- * joined with an underscore, unless it is NULL. The caller keeps @fence
- * alive and holds an RCU read-side section (a spinlock counts) so that the
- * provider's value strings may be asked for.
+ * under whatever lock it holds. The caller keeps @fence alive and holds an
+ * RCU read-side section (a spinlock counts) so that the provider's value
+ * strings may be asked for.
  */
 static void sync_show_fence(struct seq_file *s, struct dma_fence *fence,
-			    int status, const char *prefix)
+			    int status)
 {
 	char seqno_str[64];
 	char tl_str[64];
 
-	seq_printf(s, "  %s%sfence %s", prefix ?: "", prefix ? "_" : "",
-		   sync_status_name(status));
+	seq_printf(s, "  fence %s", sync_status_name(status));
 
 	if (test_bit(DMA_FENCE_FLAG_TIMESTAMP_BIT, &fence->flags)) {
 		struct timespec64 when = ktime_to_timespec64(fence->timestamp);
@@ -148,51 +128,14 @@ static void sync_show_timeline(struct seq_file *s, struct sync_timeline *obj)
 	seq_printf(s, "%s: %d\n", obj->name, obj->value);
 	list_for_each_entry(pt, &obj->pt_list, link)
 		sync_show_fence(s, &pt->base,
-				dma_fence_get_status_locked(&pt->base), NULL);
+				dma_fence_get_status_locked(&pt->base));
 	spin_unlock(&obj->lock);
-}
-
-/*
- * sync_show_one_fence - print @fence as a member of a sync_file, prefixed
- * with its timeline's name. Needs an RCU read-side section (the registry
- * lock provides one); takes the fence's lock briefly.
- */
-static void sync_show_one_fence(struct seq_file *s, struct dma_fence *fence)
-{
-	sync_show_fence(s, fence, dma_fence_get_status(fence),
-			dma_fence_timeline_name(fence));
-}
-
-/*
- * sync_show_file - print a registered sync_file and the fences it holds.
- * Called with the registry lock held, which keeps @file registered and so
- * alive.
- */
-static void sync_show_file(struct seq_file *s, struct sync_file *file)
-{
-	struct dma_fence *fence = file->fence;
-	char name[128];
-
-	seq_printf(s, "[%p] %s: %s\n", file,
-		   sync_file_get_name(file, name, sizeof(name)),
-		   sync_status_name(dma_fence_get_status(fence)));
-
-	if (dma_fence_is_array(fence)) {
-		struct dma_fence_array *array = to_dma_fence_array(fence);
-		unsigned int i;
-
-		for (i = 0; i < array->num_fences; i++)
-			sync_show_one_fence(s, array->fences[i]);
-	} else {
-		sync_show_one_fence(s, fence);
-	}
 }
 
 /* seq_file show callback of sync/info: the whole registry in one go. */
 static int sync_info_show(struct seq_file *s, void *unused)
 {
 	struct sync_timeline *obj;
-	struct sync_file *file;
 
 	seq_puts(s, "objs:\n--------------\n");
 	spin_lock_irq(&sync_registry_lock);
@@ -203,12 +146,6 @@ static int sync_info_show(struct seq_file *s, void *unused)
 	spin_unlock_irq(&sync_registry_lock);
 
 	seq_puts(s, "fences:\n--------------\n");
-	spin_lock_irq(&sync_registry_lock);
-	list_for_each_entry(file, &sync_registry_files, sync_file_list) {
-		sync_show_file(s, file);
-		seq_putc(s, '\n');
-	}
-	spin_unlock_irq(&sync_registry_lock);
 
 	return 0;
 }

@@ -99,22 +99,4 @@ void sync_timeline_debug_add(struct sync_timeline *obj);
  */
 void sync_timeline_debug_remove(struct sync_timeline *obj);
 
-/**
- * sync_file_debug_add - list a sync_file in debugfs sync/info
- * @fence: the sync_file; it must stay alive until removed again
- *
- * Context: Any context; takes the registry spinlock with interrupts
- * disabled.
- */
-void sync_file_debug_add(struct sync_file *fence);
-
-/**
- * sync_file_debug_remove - stop listing a sync_file in debugfs sync/info
- * @fence: a sync_file previously passed to sync_file_debug_add()
- *
- * Context: Any context; takes the registry spinlock with interrupts
- * disabled.
- */
-void sync_file_debug_remove(struct sync_file *fence);
-
 #endif /* _DMA_BUF_SYNC_DEBUG_H */
