@@ -352,6 +352,32 @@ static void release_of_unsignalled_fence_without_callbacks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&released), 2);
 }
 
+/*
+ * A provider that drops its last reference while a callback still waits
+ * broke the contract: the core warns and signals the fence with -EDEADLK,
+ * so that the waiter hears of it once instead of never (as 6.12 does).
+ */
+static void release_with_pending_callback_signals_edeadlk(struct kunit *test)
+{
+	struct dma_fence *f = new_fence(test, &mock_ops_full, 1);
+	atomic_t released = ATOMIC_INIT(0);
+	struct cb_probe probe;
+
+	to_mock_fence(f)->release_count = &released;
+	cb_probe_init(&probe, NULL);
+	KUNIT_ASSERT_EQ(test, dma_fence_add_callback(f, &probe.cb,
+						     cb_probe_func), 0);
+
+	expect_warn_begin("release-with-pending-callback");
+	dma_fence_put(f);
+	expect_warn_end("release-with-pending-callback");
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&probe.calls), 1);
+	KUNIT_EXPECT_TRUE(test, probe.saw_signalled);
+	KUNIT_EXPECT_EQ(test, probe.saw_error, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, atomic_read(&released), 1);
+}
+
 static void release_without_release_hook_frees_fence(struct kunit *test)
 {
 	struct dma_fence *f = new_fence(test, &mock_ops_bare, 1);
@@ -1480,6 +1506,7 @@ static struct kunit_case dma_fence_cases[] = {
 	KUNIT_CASE(get_rcu_safe_retries_until_dead_fence_replaced),
 	KUNIT_CASE(put_of_last_reference_calls_release_once),
 	KUNIT_CASE(release_of_unsignalled_fence_without_callbacks),
+	KUNIT_CASE(release_with_pending_callback_signals_edeadlk),
 	KUNIT_CASE(release_without_release_hook_frees_fence),
 	KUNIT_CASE(signal_succeeds_once_then_returns_einval),
 	KUNIT_CASE(signal_of_null_fence_returns_einval),

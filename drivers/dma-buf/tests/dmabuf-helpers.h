@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Test doubles shared by the dma-buf core KUnit suites: a page-backed
- * exporter whose every callback is counted and can be told to fail, test
- * importers on KUnit devices that can do DMA, and the expected-WARN
- * brackets of the test harness.
+ * exporter whose every callback is counted and can be told to fail, and
+ * test importers on KUnit devices that can do DMA. The expected-WARN brackets
+ * of the test harness come from fence-helpers.h.
  *
  * Each suite is built on its own (built in or as a module), so everything
  * here is static inline and each object carries its own copy.
@@ -32,34 +32,10 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
+#include "fence-helpers.h"
+
 /* Longest wait for the deferred final fput() of a buffer, in ms. */
 #define TEXP_RELEASE_WAIT_MS	5000
-
-/**
- * expect_warn_begin() - open an expected-WARN bracket in the kernel log
- * @tag: name of the bracket, without spaces
- *
- * The harness excuses every WARNING between this line and the matching
- * expect_warn_end(), and fails the run if there is none: the bracket
- * proves that the warning fired.
- *
- * Context: Any context.
- */
-static inline void expect_warn_begin(const char *tag)
-{
-	pr_info("dmabuf-expect-warn: begin %s\n", tag);
-}
-
-/**
- * expect_warn_end() - close the bracket opened by expect_warn_begin()
- * @tag: the same name
- *
- * Context: Any context.
- */
-static inline void expect_warn_end(const char *tag)
-{
-	pr_info("dmabuf-expect-warn: end %s\n", tag);
-}
 
 /**
  * enum texp_kind - which callbacks a test exporter offers

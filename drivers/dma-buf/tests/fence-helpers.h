@@ -2,8 +2,9 @@
 /*
  * Helpers shared by the dma-fence KUnit suites: a mock fence provider that
  * records how the fence core calls into it, a callback probe, a helper that
- * runs one function in a kernel thread of its own, and a driver that plays
- * two actions against each other on two CPUs, round after round.
+ * runs one function in a kernel thread of its own, a driver that plays
+ * two actions against each other on two CPUs, round after round, and the
+ * expected-WARN brackets of the test harness.
  *
  * Every suite is its own module, so everything here is static inline and
  * each module carries its own copy.
@@ -21,11 +22,38 @@
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/printk.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+
+/**
+ * expect_warn_begin() - open an expected-WARN bracket in the kernel log
+ * @tag: name of the bracket, without spaces
+ *
+ * The harness excuses every WARNING between this line and the matching
+ * expect_warn_end(), and fails the run if there is none: the bracket
+ * proves that the warning fired.
+ *
+ * Context: Any context.
+ */
+static inline void expect_warn_begin(const char *tag)
+{
+	pr_info("dmabuf-expect-warn: begin %s\n", tag);
+}
+
+/**
+ * expect_warn_end() - close the bracket opened by expect_warn_begin()
+ * @tag: the same name
+ *
+ * Context: Any context.
+ */
+static inline void expect_warn_end(const char *tag)
+{
+	pr_info("dmabuf-expect-warn: end %s\n", tag);
+}
 
 #define MOCK_DRIVER_NAME	"kunit-fence-drv"
 #define MOCK_TIMELINE_NAME	"kunit-timeline"
