@@ -145,6 +145,54 @@ static int framebuffer_on(int drm, __u32 handle, __u32 pitch)
 	return ioctl(drm, DRM_IOCTL_MODE_RMFB, &fb.fb_id) ? -errno : 0;
 }
 
+/*
+ * The first CRTC of @drm, its first connector and that connector's
+ * smallest mode: 0, or -errno of the failing ioctl (-ENOENT when the
+ * device has no CRTC, connector or mode).
+ */
+static int first_output(int drm, __u32 *crtc, __u32 *connector,
+			struct drm_mode_modeinfo *mode)
+{
+	struct drm_mode_modeinfo modes[64];
+	struct drm_mode_get_connector gc;
+	struct drm_mode_card_res res;
+	__u32 crtcs[8], conns[8];
+	unsigned int i, best;
+
+	memset(&res, 0, sizeof(res));
+	if (ioctl(drm, DRM_IOCTL_MODE_GETRESOURCES, &res))
+		return -errno;
+	if (!res.count_crtcs || !res.count_connectors)
+		return -ENOENT;
+	res.count_crtcs = res.count_crtcs < 8 ? res.count_crtcs : 8;
+	res.count_connectors = res.count_connectors < 8 ?
+			       res.count_connectors : 8;
+	res.count_fbs = 0;
+	res.count_encoders = 0;
+	res.crtc_id_ptr = (__u64)(unsigned long)crtcs;
+	res.connector_id_ptr = (__u64)(unsigned long)conns;
+	if (ioctl(drm, DRM_IOCTL_MODE_GETRESOURCES, &res))
+		return -errno;
+
+	memset(&gc, 0, sizeof(gc));
+	gc.connector_id = conns[0];
+	gc.count_modes = 64;
+	gc.modes_ptr = (__u64)(unsigned long)modes;
+	if (ioctl(drm, DRM_IOCTL_MODE_GETCONNECTOR, &gc))
+		return -errno;
+	if (!gc.count_modes)
+		return -ENOENT;
+	best = 0;
+	for (i = 1; i < gc.count_modes && i < 64; i++)
+		if ((__u32)modes[i].hdisplay * modes[i].vdisplay <
+		    (__u32)modes[best].hdisplay * modes[best].vdisplay)
+			best = i;
+	*crtc = crtcs[0];
+	*connector = conns[0];
+	*mode = modes[best];
+	return 0;
+}
+
 FIXTURE(prime) {
 	int vgem, vkms;
 	__u32 handle;
@@ -408,6 +456,61 @@ TEST_F(prime, vkms_imports_udmabuf)
 	ASSERT_EQ(0, framebuffer_on(self->vkms, ph.handle,
 				    BO_WIDTH * (BO_BPP / 8)));
 
+	EXPECT_EQ(0, gem_close(self->vkms, ph.handle));
+	EXPECT_EQ(0, bufinfo_lists_device("vkms"));
+	close(buf);
+	close(memfd);
+	EXPECT_EQ(0, gem_close(self->vgem, self->handle));
+}
+
+/*
+ * vkms scans out a udmabuf: enabling the CRTC on a framebuffer of the
+ * imported buffer makes vkms vmap it to compose (udmabuf's vmap), and
+ * turning the CRTC off again vunmaps it.
+ */
+TEST_F(prime, vkms_scans_out_udmabuf)
+{
+	struct drm_mode_modeinfo mode;
+	struct drm_prime_handle ph;
+	struct drm_mode_fb_cmd2 fb;
+	struct drm_mode_crtc set;
+	__u32 crtc, connector;
+	int buf, memfd = -1;
+	size_t size;
+
+	ASSERT_EQ(0, first_output(self->vkms, &crtc, &connector, &mode));
+	size = (size_t)mode.hdisplay * mode.vdisplay * 4;
+	size = (size + 4095) & ~(size_t)4095;
+	buf = dmabuf_from_memfd(size, &memfd);
+	if (buf == -ENOENT)
+		SKIP(return, "needs /dev/udmabuf (CONFIG_UDMABUF)");
+	ASSERT_LE(0, buf);
+
+	memset(&ph, 0, sizeof(ph));
+	ph.fd = buf;
+	ASSERT_EQ(0, ioctl(self->vkms, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph));
+	memset(&fb, 0, sizeof(fb));
+	fb.width = mode.hdisplay;
+	fb.height = mode.vdisplay;
+	fb.pixel_format = 0x34325258;	/* DRM_FORMAT_XRGB8888 */
+	fb.handles[0] = ph.handle;
+	fb.pitches[0] = mode.hdisplay * 4;
+	ASSERT_EQ(0, ioctl(self->vkms, DRM_IOCTL_MODE_ADDFB2, &fb));
+
+	memset(&set, 0, sizeof(set));
+	set.crtc_id = crtc;
+	set.fb_id = fb.fb_id;
+	set.set_connectors_ptr = (__u64)(unsigned long)&connector;
+	set.count_connectors = 1;
+	set.mode = mode;
+	set.mode_valid = 1;
+	EXPECT_EQ(0, ioctl(self->vkms, DRM_IOCTL_MODE_SETCRTC, &set));
+
+	memset(&set, 0, sizeof(set));
+	set.crtc_id = crtc;
+	EXPECT_EQ(0, ioctl(self->vkms, DRM_IOCTL_MODE_SETCRTC, &set));
+
+	EXPECT_EQ(0, ioctl(self->vkms, DRM_IOCTL_MODE_RMFB, &fb.fb_id));
 	EXPECT_EQ(0, gem_close(self->vkms, ph.handle));
 	EXPECT_EQ(0, bufinfo_lists_device("vkms"));
 	close(buf);
