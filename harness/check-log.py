@@ -222,6 +222,8 @@ def kselftests(user, v):
     if not blocks:
         v.bad("no kselftest ran")
     for name, body, rc in blocks:
+        if name.startswith("fuzz-"):
+            continue    # the fuzzer's runs: judged by fuzz()
         p = f = s = 0
         for line in body.splitlines():
             t = TAP.match(line)
@@ -492,7 +494,8 @@ def boot(build, out, mode):
     # The base kernel's reports are 6.12's, not ours: not judged.
     reports = kernel_reports(console, None if mode == "oracle" else v,
                              UPSTREAM_DRM_WARN if mode == "drm" else
-                             UPSTREAM_MM_WARN if mode in ("test", "dev")
+                             UPSTREAM_MM_WARN
+                             if mode in ("test", "dev", "coverage")
                              else None)
     if mode == "oracle":
         oracle(build, user, console, v)
@@ -542,6 +545,8 @@ def boot(build, out, mode):
         kunit(build, out, v, console)
         peer_selftests(user, console, v)
         kselftests(user, v)
+        if "HARNESS-BEGIN fuzz-" in user:
+            fuzz(user, v)
         for name, rc in re.findall(r"HARNESS-MODULE (\S+) rc=(\d+)", user):
             if rc != "0":
                 v.bad("module %s failed to load (rc=%s)" % (name, rc))
@@ -560,7 +565,10 @@ def boot(build, out, mode):
         if mode in ("test", "coverage"):
             peer_selftests(user, console, v)
             kselftests(user, v)
-            m32(user, v)
+            if mode == "test":
+                m32(user, v)            # the coverage boot runs no -m32
+            else:
+                fuzz(user, v)           # its short fuzzer run
             # Benchmark figures (reported, never judged).
             for line in console.splitlines():
                 b = re.search(r"# bench_\w+: (.*(N=|runs per).*)$", line)
