@@ -560,7 +560,7 @@ static int op_heap_alloc(struct ctx *c)
 		d->fd_flags = one_in(&c->r, 2) ? O_RDONLY : O_WRONLY;
 	d->fd_flags |= sometimes_bit(&c->r, 10, 32);
 	d->heap_flags = sometimes_bit(&c->r, 10, 64);
-	/* A stale descriptor number: must be ignored or refused. */
+	/* Junk in the field the kernel fills: ignored or refused. */
 	d->fd = sometimes_rnd(&c->r, 10, 0);
 	switch (below(&c->r, 10)) {
 	case 0:		/* longer structure, zero tail */
