@@ -281,7 +281,7 @@ TEST_F_TIMEOUT(fence_set, file_info_of_many_fences, SET_TIMEOUT)
 		TH_LOG("FILE_INFO: %s", strerror(errno));
 	EXPECT_EQ(SET_FENCES, (int)info.num_fences);
 	EXPECT_EQ(0, info.status);
-	EXPECT_STREQ("merged", info.name);	/* sync_merge()'s */
+	EXPECT_STREQ("merged", info.name);	/* sync_merge() names it */
 	for (i = 0; i < SET_FENCES; i += SET_FENCES / 7) {
 		EXPECT_STREQ("sw_sync", fi[i].driver_name);
 		EXPECT_EQ(0, fi[i].status);
