@@ -48,11 +48,8 @@ struct sw_sync_create_fence_data {
 
 /*
  * Its third request, as 6.12 numbers it: the earliest deadline set on a
- * fence of the timeline (deadline_ns and pad zero on input). Only for a
- * program that defines DMABUF_UTIL_SW_SYNC_DEADLINE before including this
- * header, since compat-uapi.c and sync-file-uapi.c declare their own.
+ * fence of the timeline (deadline_ns and pad zero on input).
  */
-#ifdef DMABUF_UTIL_SW_SYNC_DEADLINE
 struct sw_sync_get_deadline {
 	__u64 deadline_ns;
 	__u32 pad;
@@ -60,7 +57,6 @@ struct sw_sync_get_deadline {
 };
 
 #define SW_SYNC_GET_DEADLINE _IOWR('W', 2, struct sw_sync_get_deadline)
-#endif
 
 /* Which exporter a test buffer comes from. */
 enum dmabuf_source {

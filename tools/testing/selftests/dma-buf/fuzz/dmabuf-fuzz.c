@@ -45,7 +45,6 @@
 #include <sys/wait.h>
 
 /* The sw_sync requests (sw_sync has no uapi header), device paths. */
-#define DMABUF_UTIL_SW_SYNC_DEADLINE
 #include "../dmabuf-util.h"
 
 #define HEAP_DIR	"/dev/dma_heap"

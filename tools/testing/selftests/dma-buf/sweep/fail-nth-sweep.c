@@ -38,8 +38,6 @@
 #define _GNU_SOURCE
 #include <stdint.h>
 
-/* sw_sync's SW_SYNC_GET_DEADLINE too. */
-#define DMABUF_UTIL_SW_SYNC_DEADLINE
 #include "../dmabuf-util.h"
 
 /*
