@@ -67,19 +67,6 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* merge() - SYNC_IOC_MERGE of @a and @b. Returns the new fd or -errno. */
-static int merge(int a, int b)
-{
-	struct sync_merge_data m;
-
-	memset(&m, 0, sizeof(m));
-	snprintf(m.name, sizeof(m.name), "alloc-bounds");
-	m.fd2 = b;
-	if (ioctl(a, SYNC_IOC_MERGE, &m))
-		return -errno;
-	return m.fence;
-}
-
 /* count_fences() - FILE_INFO's count of @fd (num_fences 0), or -errno. */
 static long count_fences(int fd)
 {
@@ -99,6 +86,23 @@ struct fence_set {
 };
 
 /*
+ * merge_top() - merge the two files on top of @stack (*@depth entries)
+ * into one in their place.  Returns 0 or -errno.
+ */
+static int merge_top(int *stack, int *depth)
+{
+	int fd = sync_merge(stack[*depth - 2], stack[*depth - 1]);
+
+	if (fd < 0)
+		return fd;
+	close(stack[*depth - 1]);
+	close(stack[*depth - 2]);
+	--*depth;
+	stack[*depth - 1] = fd;
+	return 0;
+}
+
+/*
  * set_build() - open @n timelines with one pending fence each and merge
  * all fences into set->fd.  Returns 0 or -errno; on failure whatever was
  * opened stays in @set for set_free().
@@ -107,9 +111,8 @@ static int set_build(struct fence_set *set, int n)
 {
 	/* Pending merges: stack[i] holds 2^sizes[i] fences, sizes falling. */
 	int stack[64], sizes[64], depth = 0;
-	struct sw_sync_create_fence_data req;
 	struct rlimit rl;
-	int i, fd;
+	int i, fd, ret;
 
 	set->fd = -1;
 	set->n = 0;
@@ -123,38 +126,28 @@ static int set_build(struct fence_set *set, int n)
 		return -errno;
 
 	for (i = 0; i < n; i++) {
-		fd = open(SW_SYNC_FILE, O_RDWR | O_CLOEXEC);
+		fd = sw_timeline();
 		if (fd < 0)
-			return -errno;
+			return fd;
 		set->timelines[set->n++] = fd;
 
-		memset(&req, 0, sizeof(req));
-		req.value = 1;
-		snprintf(req.name, sizeof(req.name), "big");
-		if (ioctl(fd, SW_SYNC_IOC_CREATE_FENCE, &req))
-			return -errno;
+		fd = sw_point(fd, 1);
+		if (fd < 0)
+			return fd;
 
-		stack[depth] = req.fence;
+		stack[depth] = fd;
 		sizes[depth++] = 0;
 		while (depth > 1 && sizes[depth - 1] == sizes[depth - 2]) {
-			fd = merge(stack[depth - 2], stack[depth - 1]);
-			if (fd < 0)
-				return fd;
-			close(stack[depth - 1]);
-			close(stack[depth - 2]);
-			depth--;
-			stack[depth - 1] = fd;
+			ret = merge_top(stack, &depth);
+			if (ret)
+				return ret;
 			sizes[depth - 1]++;
 		}
 	}
 	while (depth > 1) {
-		fd = merge(stack[depth - 2], stack[depth - 1]);
-		if (fd < 0)
-			return fd;
-		close(stack[depth - 1]);
-		close(stack[depth - 2]);
-		depth--;
-		stack[depth - 1] = fd;
+		ret = merge_top(stack, &depth);
+		if (ret)
+			return ret;
 	}
 	set->fd = depth ? stack[0] : -1;
 	return 0;
@@ -288,7 +281,7 @@ TEST_F_TIMEOUT(fence_set, file_info_of_many_fences, SET_TIMEOUT)
 		TH_LOG("FILE_INFO: %s", strerror(errno));
 	EXPECT_EQ(SET_FENCES, (int)info.num_fences);
 	EXPECT_EQ(0, info.status);
-	EXPECT_STREQ("alloc-bounds", info.name);
+	EXPECT_STREQ("merged", info.name);	/* sync_merge() names it */
 	for (i = 0; i < SET_FENCES; i += SET_FENCES / 7) {
 		EXPECT_STREQ("sw_sync", fi[i].driver_name);
 		EXPECT_EQ(0, fi[i].status);
@@ -303,24 +296,22 @@ TEST_F_TIMEOUT(fence_set, file_info_of_many_fences, SET_TIMEOUT)
  */
 TEST_F_TIMEOUT(fence_set, merge_of_fence_sets, SET_TIMEOUT)
 {
-	struct sw_sync_create_fence_data req;
-	int self_merged, more, tl;
+	int self_merged, more, tl, pt;
 
-	self_merged = merge(self->set.fd, self->set.fd);
+	self_merged = sync_merge(self->set.fd, self->set.fd);
 	ASSERT_LE(0, self_merged) TH_LOG("%s", strerror(-self_merged));
 	EXPECT_EQ(SET_FENCES, count_fences(self_merged));
 
-	tl = open(SW_SYNC_FILE, O_RDWR | O_CLOEXEC);
+	tl = sw_timeline();
 	ASSERT_LE(0, tl);
-	memset(&req, 0, sizeof(req));
-	req.value = 1;
-	ASSERT_EQ(0, ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, &req));
-	more = merge(req.fence, self_merged);
+	pt = sw_point(tl, 1);
+	ASSERT_LE(0, pt);
+	more = sync_merge(pt, self_merged);
 	ASSERT_LE(0, more) TH_LOG("%s", strerror(-more));
 	EXPECT_EQ(SET_FENCES + 1, count_fences(more));
 
 	close(more);
-	close(req.fence);
+	close(pt);
 	close(tl);
 	close(self_merged);
 }

@@ -31,15 +31,6 @@
 #pragma GCC diagnostic pop
 #pragma GCC diagnostic ignored "-Wclobbered"
 
-/* sw_sync has no uapi header (see dmabuf-util.h for the other two). */
-struct sw_sync_get_deadline {
-	__u64 deadline_ns;
-	__u32 pad;
-	__s32 fence_fd;
-};
-
-#define SW_SYNC_GET_DEADLINE _IOWR('W', 2, struct sw_sync_get_deadline)
-
 /* Where the high pages are tried, all with bit 31 set. */
 #define HIGH_FIRST	0xa0000000UL
 #define HIGH_STEP	0x01000000UL

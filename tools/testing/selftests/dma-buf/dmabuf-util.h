@@ -35,7 +35,7 @@
 #define BUFINFO_FILE	"/sys/kernel/debug/dma_buf/bufinfo"
 #define NO_SW_SYNC	SW_SYNC_FILE " missing (CONFIG_SW_SYNC, debugfs)"
 
-/* sw_sync has no uapi header; its two requests are declared here. */
+/* sw_sync has no uapi header; its requests are declared here. */
 struct sw_sync_create_fence_data {
 	__u32 value;
 	char name[32];
@@ -45,6 +45,18 @@ struct sw_sync_create_fence_data {
 #define SW_SYNC_IOC_CREATE_FENCE \
 	_IOWR('W', 0, struct sw_sync_create_fence_data)
 #define SW_SYNC_IOC_INC _IOW('W', 1, __u32)
+
+/*
+ * Its third request, as 6.12 numbers it: the earliest deadline set on a
+ * fence of the timeline (deadline_ns and pad zero on input).
+ */
+struct sw_sync_get_deadline {
+	__u64 deadline_ns;
+	__u32 pad;
+	__s32 fence_fd;
+};
+
+#define SW_SYNC_GET_DEADLINE _IOWR('W', 2, struct sw_sync_get_deadline)
 
 /* Which exporter a test buffer comes from. */
 enum dmabuf_source {

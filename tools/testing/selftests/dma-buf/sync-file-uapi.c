@@ -61,16 +61,6 @@
 /* Timelines take the comm of their creator as name; cases run under this. */
 #define CASE_COMM	"sfu-case"
 
-/* SW_SYNC_GET_DEADLINE: not in dmabuf-util.h, sw_sync has no uapi header. */
-struct sw_sync_get_deadline {
-	__u64 deadline_ns;
-	__u32 pad;
-	__s32 fence_fd;
-};
-
-#define SW_SYNC_GET_DEADLINE \
-	_IOWR('W', 2, struct sw_sync_get_deadline)
-
 #define MAX_KEPT	32U
 #define MANY_FENCES	4096
 

@@ -36,56 +36,20 @@
  * setup error, 3 hang (watchdog).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <linux/dma-buf.h>
-#include <linux/dma-heap.h>
-#include <linux/sync_file.h>
-#include <linux/types.h>
-#include <linux/udmabuf.h>
+/* The sw_sync requests (sw_sync has no uapi header), device paths. */
+#include "../dmabuf-util.h"
 
-#define UDMABUF_DEV	"/dev/udmabuf"
 #define HEAP_DIR	"/dev/dma_heap"
-#define SW_SYNC_FILE	"/sys/kernel/debug/sync/sw_sync"
 #define SYNC_INFO	"/sys/kernel/debug/sync/info"
-#define BUFINFO		"/sys/kernel/debug/dma_buf/bufinfo"
 #define SYSFS_BUFS	"/sys/kernel/dmabuf/buffers"
-
-/* sw_sync has no uapi header. */
-struct sw_sync_create_fence_data {
-	__u32 value;
-	char name[32];
-	__s32 fence;
-};
-
-struct sw_sync_get_deadline {
-	__u64 deadline_ns;
-	__u32 pad;
-	__s32 fence_fd;
-};
-
-#define SW_SYNC_IOC_CREATE_FENCE \
-	_IOWR('W', 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC		_IOW('W', 1, __u32)
-#define SW_SYNC_GET_DEADLINE	_IOWR('W', 2, struct sw_sync_get_deadline)
 
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE	0x0010
@@ -124,6 +88,18 @@ static unsigned int below(struct rng *r, unsigned int n)
 static int one_in(struct rng *r, unsigned int n)
 {
 	return below(r, n) == 0;
+}
+
+/* @val, or one time in @n a random value instead. */
+static u64 sometimes_rnd(struct rng *r, unsigned int n, u64 val)
+{
+	return one_in(r, n) ? rnd(r) : val;
+}
+
+/* One time in @n a random one of the low @bits bits, else 0. */
+static u64 sometimes_bit(struct rng *r, unsigned int n, unsigned int bits)
+{
+	return one_in(r, n) ? 1ULL << below(r, bits) : 0;
 }
 
 static u64 op_seed(u64 seed, unsigned int t, unsigned int i)
@@ -166,8 +142,11 @@ static void pool_init(void)
 	memset(maps, 0, sizeof(maps));
 }
 
-/* A live descriptor of @kind (no ownership: it may be closed meanwhile). */
-static int pool_pick(enum kind k, struct rng *r)
+/*
+ * A live member of pool @k, searched from a random slot, or -1; with
+ * @take it leaves the pool.
+ */
+static int pool_find(enum kind k, struct rng *r, int take)
 {
 	unsigned int s = below(r, SLOTS), i;
 	int fd = -1;
@@ -175,11 +154,20 @@ static int pool_pick(enum kind k, struct rng *r)
 	pthread_mutex_lock(&pool_lock);
 	for (i = 0; i < SLOTS; i++) {
 		fd = pool[k][(s + i) % SLOTS];
-		if (fd >= 0)
+		if (fd >= 0) {
+			if (take)
+				pool[k][(s + i) % SLOTS] = -1;
 			break;
+		}
 	}
 	pthread_mutex_unlock(&pool_lock);
 	return fd;
+}
+
+/* A live descriptor of @kind (no ownership: it may be closed meanwhile). */
+static int pool_pick(enum kind k, struct rng *r)
+{
+	return pool_find(k, r, 0);
 }
 
 /* Store @fd; a full pool evicts (closes) a random member. */
@@ -206,19 +194,7 @@ static void pool_put(enum kind k, int fd, struct rng *r)
 /* Remove a member and hand it to the caller, who closes it. */
 static int pool_take(enum kind k, struct rng *r)
 {
-	unsigned int s = below(r, SLOTS), i;
-	int fd = -1;
-
-	pthread_mutex_lock(&pool_lock);
-	for (i = 0; i < SLOTS; i++) {
-		fd = pool[k][(s + i) % SLOTS];
-		if (fd >= 0) {
-			pool[k][(s + i) % SLOTS] = -1;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&pool_lock);
-	return fd;
+	return pool_find(k, r, 1);
 }
 
 /* ---- shared state -------------------------------------------------------- */
@@ -228,7 +204,7 @@ static int heap_fd[8];
 static char heap_names[8][64];
 static int nheaps;
 static int have_sw_sync;
-static long page_size;
+static long pagesz;
 static uintptr_t unmapped_page;		/* a page nobody may access */
 
 /* Shared between threads: accessed with __atomic builtins only. */
@@ -244,7 +220,7 @@ struct ctx {
 	struct rng r;
 	unsigned int tid;
 	int in_child;
-	char *edge;		/* page_size bytes, followed by a hole */
+	char *edge;		/* pagesz bytes, followed by a hole */
 };
 
 static __thread sigjmp_buf touch_jmp;
@@ -260,7 +236,7 @@ static void fault_handler(int sig)
 
 static char *edge_alloc(void)
 {
-	char *p = mmap(NULL, 2 * page_size, PROT_READ | PROT_WRITE,
+	char *p = mmap(NULL, 2 * pagesz, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
@@ -270,7 +246,7 @@ static char *edge_alloc(void)
 	 * by a later mmap(), and then a "bad" pointer is a good one (an
 	 * ioctl that creates a descriptor succeeds and nobody keeps it).
 	 */
-	mprotect(p + page_size, page_size, PROT_NONE);
+	mprotect(p + pagesz, pagesz, PROT_NONE);
 	return p;
 }
 
@@ -291,8 +267,40 @@ static uintptr_t bad_ptr(struct ctx *c)
 	case 5:
 		return (uintptr_t)-4096;
 	default:	/* the last bytes before a hole */
-		return (uintptr_t)(c->edge + page_size - 1 - below(&c->r, 8));
+		return (uintptr_t)(c->edge + pagesz - 1 - below(&c->r, 8));
 	}
+}
+
+/*
+ * The argument of an ioctl: @arg, or one time in @odds a bad pointer
+ * instead (the coin is drawn first, then the pointer).
+ */
+static void *arg_or_bad(struct ctx *c, unsigned int odds, void *arg)
+{
+	return one_in(&c->r, odds) ? (void *)bad_ptr(c) : arg;
+}
+
+/* ioctl() as 0 or -errno. */
+static int ioctl_err(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/*
+ * An ioctl that makes a descriptor: @cmd on @fd with @arg, or one time in
+ * @odds a bad pointer.  When @arg went in and the call succeeded, the
+ * descriptor it stored at @out (inside @arg) goes to pool @k.
+ */
+static int ioctl_new_fd(struct ctx *c, unsigned int odds, int fd,
+			unsigned long cmd, void *arg, const __s32 *out,
+			enum kind k)
+{
+	void *p = arg_or_bad(c, odds, arg);
+	int ret = ioctl_err(fd, cmd, p);
+
+	if (!ret && p == arg)
+		pool_put(k, *out, &c->r);
+	return ret;
 }
 
 /*
@@ -348,13 +356,13 @@ static u64 rnd_size(struct ctx *c, unsigned int max_pages)
 	case 0:
 		return 0;
 	case 1:
-		return 1 + below(&c->r, page_size * 4);
+		return 1 + below(&c->r, pagesz * 4);
 	case 2:
-		return ~0ULL - below(&c->r, 2) * page_size;
+		return ~0ULL - below(&c->r, 2) * pagesz;
 	case 3:
 		return (u64)1 << (32 + below(&c->r, 31));
 	default:
-		return (u64)(1 + below(&c->r, max_pages)) * page_size;
+		return (u64)(1 + below(&c->r, max_pages)) * pagesz;
 	}
 }
 
@@ -376,8 +384,8 @@ static int new_memfd(struct ctx *c)
 	fd = memfd_create("fuzz", flags);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, one_in(&c->r, 8) ? (off_t)below(&c->r, 8 * page_size) :
-		      (off_t)(1 + below(&c->r, 64)) * page_size) < 0 &&
+	if (ftruncate(fd, one_in(&c->r, 8) ? (off_t)below(&c->r, 8 * pagesz) :
+		      (off_t)(1 + below(&c->r, 64)) * pagesz) < 0 &&
 	    !one_in(&c->r, 4)) {
 		close(fd);
 		return -errno;
@@ -421,13 +429,13 @@ static __u64 rnd_offset(struct ctx *c)
 {
 	switch (below(&c->r, 8)) {
 	case 0:
-		return below(&c->r, page_size);		/* unaligned */
+		return below(&c->r, pagesz);		/* unaligned */
 	case 1:
-		return ~0ULL - below(&c->r, 4) * page_size;
+		return ~0ULL - below(&c->r, 4) * pagesz;
 	case 2:
-		return (u64)below(&c->r, 128) * page_size;
+		return (u64)below(&c->r, 128) * pagesz;
 	default:
-		return (u64)below(&c->r, 4) * page_size;
+		return (u64)below(&c->r, 4) * pagesz;
 	}
 }
 
@@ -450,10 +458,7 @@ static int op_udmabuf_create(struct ctx *c)
 	req.flags = rnd_udmabuf_flags(c);
 	req.offset = rnd_offset(c);
 	req.size = rnd_size(c, 16);
-	if (one_in(&c->r, 12))
-		fd = ioctl(udmabuf_dev, UDMABUF_CREATE, bad_ptr(c));
-	else
-		fd = ioctl(udmabuf_dev, UDMABUF_CREATE, &req);
+	fd = ioctl(udmabuf_dev, UDMABUF_CREATE, arg_or_bad(c, 12, &req));
 	ret = fd < 0 ? -errno : 0;
 	if (fresh >= 0)
 		close(fresh);
@@ -475,8 +480,7 @@ static int op_udmabuf_list(struct ctx *c)
 		req->list[i].memfd = some_memfd(c, &fresh[i]);
 		req->list[i].offset = one_in(&c->r, 3) ? rnd_offset(c) : 0;
 		req->list[i].size = rnd_size(c, 8);
-		if (one_in(&c->r, 20))
-			req->list[i].__pad = (__u32)rnd(&c->r);
+		req->list[i].__pad = sometimes_rnd(&c->r, 20, 0);
 	}
 	req->flags = rnd_udmabuf_flags(c);
 	count = n;
@@ -502,8 +506,8 @@ static int op_udmabuf_list(struct ctx *c)
 
 		if (cut > room)
 			cut = room;
-		p = c->edge + page_size - room + cut;
-		if (room <= (size_t)page_size) {
+		p = c->edge + pagesz - room + cut;
+		if (room <= (size_t)pagesz) {
 			memcpy(p, req, room - cut);
 			fd = ioctl(udmabuf_dev, UDMABUF_CREATE_LIST, p);
 		} else {
@@ -541,24 +545,22 @@ static int op_heap_alloc(struct ctx *c)
 		d->len = ~0ULL - below(&c->r, 2);
 		break;
 	case 2:
-		d->len = below(&c->r, 3 * page_size);
+		d->len = below(&c->r, 3 * pagesz);
 		break;
 	case 3:
 		d->len = (u64)(1 + below(&c->r, one_in(&c->r, 4) ? 1024 : 128))
-			* page_size;
+			* pagesz;
 		break;
 	default:
-		d->len = (u64)(1 + below(&c->r, 32)) * page_size;
+		d->len = (u64)(1 + below(&c->r, 32)) * pagesz;
 	}
 	d->fd_flags = O_RDWR | O_CLOEXEC;
 	if (one_in(&c->r, 4))
 		d->fd_flags = one_in(&c->r, 2) ? O_RDONLY : O_WRONLY;
-	if (one_in(&c->r, 10))
-		d->fd_flags |= 1U << below(&c->r, 32);
-	if (one_in(&c->r, 10))
-		d->heap_flags = 1ULL << below(&c->r, 64);
-	if (one_in(&c->r, 10))
-		d->fd = (__u32)rnd(&c->r);	/* must be ignored or refused */
+	d->fd_flags |= sometimes_bit(&c->r, 10, 32);
+	d->heap_flags = sometimes_bit(&c->r, 10, 64);
+	/* Junk in the field the kernel fills: ignored or refused. */
+	d->fd = sometimes_rnd(&c->r, 10, 0);
 	switch (below(&c->r, 10)) {
 	case 0:		/* longer structure, zero tail */
 		cmd = _IOWR(DMA_HEAP_IOC_MAGIC, 0x0, raw);
@@ -574,12 +576,9 @@ static int op_heap_alloc(struct ctx *c)
 		cmd = _IOWR(DMA_HEAP_IOC_MAGIC, 1 + below(&c->r, 4), *d);
 		break;
 	}
-	if (one_in(&c->r, 12))
-		ret = ioctl(hfd, cmd, bad_ptr(c));
-	else
-		ret = ioctl(hfd, cmd, raw);
-	if (ret < 0)
-		return -errno;
+	ret = ioctl_err(hfd, cmd, arg_or_bad(c, 12, raw));
+	if (ret)
+		return ret;
 	pool_put(K_BUF, (int)d->fd, &c->r);
 	return 0;
 }
@@ -617,13 +616,8 @@ static int op_fence(struct ctx *c)
 		memset(d.name, 'a' + below(&c->r, 26), sizeof(d.name));
 	else
 		snprintf(d.name, sizeof(d.name), "f%u", d.value);
-	if (one_in(&c->r, 15))
-		return ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, bad_ptr(c)) < 0 ?
-			-errno : 0;
-	if (ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, &d) < 0)
-		return -errno;
-	pool_put(K_SYNC, d.fence, &c->r);
-	return 0;
+	return ioctl_new_fd(c, 15, tl, SW_SYNC_IOC_CREATE_FENCE, &d, &d.fence,
+			    K_SYNC);
 }
 
 static int op_inc(struct ctx *c)
@@ -644,9 +638,7 @@ static int op_inc(struct ctx *c)
 	default:
 		step = 1 + below(&c->r, 8);
 	}
-	if (one_in(&c->r, 15))
-		return ioctl(tl, SW_SYNC_IOC_INC, bad_ptr(c)) < 0 ? -errno : 0;
-	return ioctl(tl, SW_SYNC_IOC_INC, &step) < 0 ? -errno : 0;
+	return ioctl_err(tl, SW_SYNC_IOC_INC, arg_or_bad(c, 15, &step));
 }
 
 static int op_get_deadline(struct ctx *c)
@@ -656,14 +648,9 @@ static int op_get_deadline(struct ctx *c)
 
 	memset(&d, 0, sizeof(d));
 	d.fence_fd = pick_fd(c, K_SYNC);
-	if (one_in(&c->r, 8))
-		d.pad = (__u32)rnd(&c->r);
-	if (one_in(&c->r, 8))
-		d.deadline_ns = rnd(&c->r);
-	if (one_in(&c->r, 12))
-		return ioctl(tl, SW_SYNC_GET_DEADLINE, bad_ptr(c)) < 0 ?
-			-errno : 0;
-	return ioctl(tl, SW_SYNC_GET_DEADLINE, &d) < 0 ? -errno : 0;
+	d.pad = sometimes_rnd(&c->r, 8, 0);
+	d.deadline_ns = sometimes_rnd(&c->r, 8, 0);
+	return ioctl_err(tl, SW_SYNC_GET_DEADLINE, arg_or_bad(c, 12, &d));
 }
 
 static int op_merge(struct ctx *c)
@@ -676,16 +663,9 @@ static int op_merge(struct ctx *c)
 	snprintf(d.name, sizeof(d.name), "m%d", fd);
 	if (one_in(&c->r, 5))
 		memset(d.name, 'x', sizeof(d.name));	/* no NUL */
-	if (one_in(&c->r, 10))
-		d.flags = (__u32)rnd(&c->r);
-	if (one_in(&c->r, 10))
-		d.pad = (__u32)rnd(&c->r);
-	if (one_in(&c->r, 12))
-		return ioctl(fd, SYNC_IOC_MERGE, bad_ptr(c)) < 0 ? -errno : 0;
-	if (ioctl(fd, SYNC_IOC_MERGE, &d) < 0)
-		return -errno;
-	pool_put(K_SYNC, d.fence, &c->r);
-	return 0;
+	d.flags = sometimes_rnd(&c->r, 10, 0);
+	d.pad = sometimes_rnd(&c->r, 10, 0);
+	return ioctl_new_fd(c, 12, fd, SYNC_IOC_MERGE, &d, &d.fence, K_SYNC);
 }
 
 static int op_file_info(struct ctx *c)
@@ -696,12 +676,9 @@ static int op_file_info(struct ctx *c)
 	int ret;
 
 	memset(&info, 0, sizeof(info));
-	if (one_in(&c->r, 10))
-		info.flags = (__u32)rnd(&c->r);
-	if (one_in(&c->r, 10))
-		info.pad = (__u32)rnd(&c->r);
-	if (one_in(&c->r, 10))
-		info.sync_fence_info = rnd(&c->r);
+	info.flags = sometimes_rnd(&c->r, 10, 0);
+	info.pad = sometimes_rnd(&c->r, 10, 0);
+	info.sync_fence_info = sometimes_rnd(&c->r, 10, 0);
 	if (one_in(&c->r, 3)) {
 		/* Ask how many first, as a careful caller does. */
 		if (ioctl(fd, SYNC_IOC_FILE_INFO, &info) < 0)
@@ -723,7 +700,7 @@ static int op_file_info(struct ctx *c)
 		info.sync_fence_info = bad_ptr(c);
 		break;
 	case 1:		/* an array that runs into a hole */
-		info.sync_fence_info = (uintptr_t)(c->edge + page_size -
+		info.sync_fence_info = (uintptr_t)(c->edge + pagesz -
 			(below(&c->r, 3) + 1) * sizeof(*arr) +
 			below(&c->r, 2) * 8);
 		break;
@@ -733,11 +710,7 @@ static int op_file_info(struct ctx *c)
 			info.sync_fence_info = (uintptr_t)arr;
 		}
 	}
-	if (one_in(&c->r, 12))
-		ret = ioctl(fd, SYNC_IOC_FILE_INFO, bad_ptr(c));
-	else
-		ret = ioctl(fd, SYNC_IOC_FILE_INFO, &info);
-	ret = ret < 0 ? -errno : 0;
+	ret = ioctl_err(fd, SYNC_IOC_FILE_INFO, arg_or_bad(c, 12, &info));
 	free(arr);
 	return ret;
 }
@@ -758,12 +731,8 @@ static int op_set_deadline(struct ctx *c)
 	default:
 		d.deadline_ns = now_ns() + below(&c->r, 100000000);
 	}
-	if (one_in(&c->r, 8))
-		d.pad = rnd(&c->r);
-	if (one_in(&c->r, 12))
-		return ioctl(fd, SYNC_IOC_SET_DEADLINE, bad_ptr(c)) < 0 ?
-			-errno : 0;
-	return ioctl(fd, SYNC_IOC_SET_DEADLINE, &d) < 0 ? -errno : 0;
+	d.pad = sometimes_rnd(&c->r, 8, 0);
+	return ioctl_err(fd, SYNC_IOC_SET_DEADLINE, arg_or_bad(c, 12, &d));
 }
 
 static int op_buf_sync(struct ctx *c)
@@ -772,12 +741,8 @@ static int op_buf_sync(struct ctx *c)
 	int fd = pick_fd(c, K_BUF);
 
 	s.flags = below(&c->r, 8);	/* READ, WRITE, END: every combination */
-	if (one_in(&c->r, 8))
-		s.flags |= 1ULL << below(&c->r, 64);
-	if (one_in(&c->r, 12))
-		return ioctl(fd, DMA_BUF_IOCTL_SYNC, bad_ptr(c)) < 0 ?
-			-errno : 0;
-	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s) < 0 ? -errno : 0;
+	s.flags |= sometimes_bit(&c->r, 8, 64);
+	return ioctl_err(fd, DMA_BUF_IOCTL_SYNC, arg_or_bad(c, 12, &s));
 }
 
 static int op_set_name(struct ctx *c)
@@ -792,19 +757,19 @@ static int op_set_name(struct ctx *c)
 
 	switch (below(&c->r, 5)) {
 	case 0:
-		return ioctl(fd, cmd, bad_ptr(c)) < 0 ? -errno : 0;
+		return ioctl_err(fd, cmd, (void *)bad_ptr(c));
 	case 1:		/* no NUL before the hole */
 		len = 1 + below(&c->r, 80);
-		name = c->edge + page_size - len;
+		name = c->edge + pagesz - len;
 		memset(name, 'n', len);
 		break;
 	default:
 		len = below(&c->r, one_in(&c->r, 4) ? 200 : 31);
-		name = c->edge + page_size - len - 1;
+		name = c->edge + pagesz - len - 1;
 		memset(name, 'a' + below(&c->r, 26), len);
 		name[len] = 0;
 	}
-	return ioctl(fd, cmd, name) < 0 ? -errno : 0;
+	return ioctl_err(fd, cmd, name);
 }
 
 static int op_export_sync(struct ctx *c)
@@ -813,16 +778,10 @@ static int op_export_sync(struct ctx *c)
 	int fd = pick_fd(c, K_BUF);
 
 	d.flags = below(&c->r, 4);	/* none, READ, WRITE, RW */
-	if (one_in(&c->r, 8))
-		d.flags |= 1U << below(&c->r, 32);
+	d.flags |= sometimes_bit(&c->r, 8, 32);
 	d.fd = one_in(&c->r, 8) ? (__s32)rnd(&c->r) : -1;
-	if (one_in(&c->r, 12))
-		return ioctl(fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, bad_ptr(c)) <
-			0 ? -errno : 0;
-	if (ioctl(fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &d) < 0)
-		return -errno;
-	pool_put(K_SYNC, d.fd, &c->r);
-	return 0;
+	return ioctl_new_fd(c, 12, fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &d, &d.fd,
+			    K_SYNC);
 }
 
 static int op_import_sync(struct ctx *c)
@@ -831,13 +790,10 @@ static int op_import_sync(struct ctx *c)
 	int fd = pick_fd(c, K_BUF);
 
 	d.flags = below(&c->r, 4);
-	if (one_in(&c->r, 8))
-		d.flags |= 1U << below(&c->r, 32);
+	d.flags |= sometimes_bit(&c->r, 8, 32);
 	d.fd = pick_fd(c, K_SYNC);
-	if (one_in(&c->r, 12))
-		return ioctl(fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, bad_ptr(c)) <
-			0 ? -errno : 0;
-	return ioctl(fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &d) < 0 ? -errno : 0;
+	return ioctl_err(fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE,
+			 arg_or_bad(c, 12, &d));
 }
 
 static int op_llseek(struct ctx *c)
@@ -871,15 +827,15 @@ static int zombie_add(struct mapping *m)
 static int op_mmap(struct ctx *c)
 {
 	int fd = pick_fd(c, K_BUF), prot, flags, i;
-	size_t len = (1 + below(&c->r, 8)) * page_size;
-	off_t off = (off_t)below(&c->r, 3) * page_size;
+	size_t len = (1 + below(&c->r, 8)) * pagesz;
+	off_t off = (off_t)below(&c->r, 3) * pagesz;
 	struct mapping *m, *old = NULL;
 	void *p;
 
 	prot = one_in(&c->r, 3) ? PROT_READ : PROT_READ | PROT_WRITE;
 	flags = one_in(&c->r, 5) ? MAP_PRIVATE : MAP_SHARED;
 	if (one_in(&c->r, 10))
-		off = below(&c->r, page_size);
+		off = below(&c->r, pagesz);
 	p = mmap(NULL, len, prot, flags, fd, off);
 	if (p == MAP_FAILED)
 		return -errno;
@@ -943,25 +899,34 @@ static __attribute__((noinline)) int touch_mem(const struct mapping *m,
 }
 
 /*
+ * A pooled mapping, searched from a random slot: its index, returned with
+ * the pool lock held, or -ENOENT (unlocked) when there is none.
+ */
+static int map_pick_locked(struct rng *r)
+{
+	unsigned int i = below(r, MAP_SLOTS), k;
+
+	pthread_mutex_lock(&pool_lock);
+	for (k = 0; k < MAP_SLOTS; k++)
+		if (maps[(i + k) % MAP_SLOTS].addr)
+			return (i + k) % MAP_SLOTS;
+	pthread_mutex_unlock(&pool_lock);
+	return -ENOENT;
+}
+
+/*
  * Touch a pooled mapping.  A touch holds a reference so that munmap by
  * another thread waits for it; the fuzzer's own SIGBUS/SIGSEGV (a mapping
  * of a descriptor that changed meanwhile) is caught and counted.
  */
 static int op_touch(struct ctx *c)
 {
-	unsigned int i = below(&c->r, MAP_SLOTS), k;
+	int i = map_pick_locked(&c->r), ret;
 	struct mapping snap;
-	int ret;
+	unsigned int k;
 
-	pthread_mutex_lock(&pool_lock);
-	for (k = 0; k < MAP_SLOTS; k++)
-		if (maps[(i + k) % MAP_SLOTS].addr)
-			break;
-	if (k == MAP_SLOTS) {
-		pthread_mutex_unlock(&pool_lock);
-		return -ENOENT;
-	}
-	i = (i + k) % MAP_SLOTS;
+	if (i < 0)
+		return i;
 	maps[i].refs++;
 	snap = maps[i];
 	pthread_mutex_unlock(&pool_lock);
@@ -990,18 +955,11 @@ static int op_touch(struct ctx *c)
 
 static int op_munmap(struct ctx *c)
 {
-	unsigned int i = below(&c->r, MAP_SLOTS), k;
+	int i = map_pick_locked(&c->r);
 	struct mapping *old;
 
-	pthread_mutex_lock(&pool_lock);
-	for (k = 0; k < MAP_SLOTS; k++)
-		if (maps[(i + k) % MAP_SLOTS].addr)
-			break;
-	if (k == MAP_SLOTS) {
-		pthread_mutex_unlock(&pool_lock);
-		return -ENOENT;
-	}
-	i = (i + k) % MAP_SLOTS;
+	if (i < 0)
+		return i;
 	old = malloc(sizeof(*old));
 	if (!old) {
 		pthread_mutex_unlock(&pool_lock);
@@ -1134,7 +1092,7 @@ static int op_read_proc(struct ctx *c)
 		}
 		break;
 	case 3:
-		read_file(BUFINFO);
+		read_file(BUFINFO_FILE);
 		break;
 	case 4:
 		read_file(SYNC_INFO);
@@ -1179,7 +1137,7 @@ static int op_bad_ioctl(struct ctx *c)
 		fd = heap_fd[below(&c->r, nheaps)];
 	else
 		fd = pick_fd(c, below(&c->r, NKINDS));
-	return ioctl(fd, cmd, bad_ptr(c)) < 0 ? -errno : 0;
+	return ioctl_err(fd, cmd, (void *)bad_ptr(c));
 }
 
 /*
@@ -1189,7 +1147,7 @@ static int op_bad_ioctl(struct ctx *c)
 static int op_leak(struct ctx *c)
 {
 	struct dma_heap_allocation_data d = {
-		.len = page_size, .fd_flags = O_RDWR | O_CLOEXEC,
+		.len = pagesz, .fd_flags = O_RDWR | O_CLOEXEC,
 	};
 	int fd = pool_pick(K_BUF, &c->r), nfd;
 
@@ -1371,7 +1329,7 @@ static void *worker_main(void *arg)
 		w->log[i % LOG_LEN] = (struct oplog){ i, k, ret };
 		w->done = i + 1;
 	}
-	munmap(c.edge, 2 * page_size);
+	munmap(c.edge, 2 * pagesz);
 	return NULL;
 }
 
@@ -1573,7 +1531,7 @@ static void read_stats(struct stats *s)
 	s->objects = -1;
 	s->sysfs = -1;
 	s->sync_lines = -1;
-	t = slurp(BUFINFO, &len);
+	t = slurp(BUFINFO_FILE, &len);
 	if (t) {
 		/* The last "Total" line; each buffer has one of its own. */
 		for (p = strstr(t, "\nTotal "); p; p = strstr(p + 1, "\nTotal "))
@@ -1819,9 +1777,9 @@ static void setup(void)
 	DIR *d;
 	void *p;
 
-	page_size = sysconf(_SC_PAGESIZE);
+	pagesz = sysconf(_SC_PAGESIZE);
 	/* Kept mapped PROT_NONE for good, see edge_alloc(). */
-	p = mmap(NULL, page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	p = mmap(NULL, pagesz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
 	if (p != MAP_FAILED)
 		unmapped_page = (uintptr_t)p;

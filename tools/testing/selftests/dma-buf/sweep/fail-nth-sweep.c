@@ -58,20 +58,12 @@
 #define HEAP_DIR	"/dev/dma_heap"
 #define FPA		"/sys/kernel/debug/fail_page_alloc/"
 
-/* sw_sync's third request (no uapi header; see sw_sync.c). */
-struct sweep_get_deadline {
-	__u64 deadline_ns;
-	__u32 pad;
-	__s32 fence_fd;
-};
-
-#define SW_SYNC_GET_DEADLINE _IOWR('W', 2, struct sweep_get_deadline)
-
 /* Most tries of one sweep: far above what any operation needs. */
 #define SWEEP_MAX	1500
 /* Buffers of the sweep. */
 #define BUF_SIZE	(64 * 1024)
 #define HEAP_SIZE	(1024 * 1024)
+#define CREATE_SIZE	(1024 * 1024)
 /* Most operations of the table, distinct errnos kept per row. */
 #define ROWS_MAX	48
 #define ERRNOS_MAX	6
@@ -123,16 +115,16 @@ struct census {
  * @run: the call; 0 or -errno. What it creates on success goes in @ctx.
  * @undo: after a successful call: release what it created (may be NULL)
  * @usable: after a failed call: 0 when the object still works (may be NULL)
- * @ctx: the state the three share
  * @none: the call allocates nothing: the sweep must fail nothing
+ * @ctx: the state the three share
  */
 struct op {
 	const char *name;
 	int (*run)(void *ctx);
 	void (*undo)(void *ctx);
 	int (*usable)(void *ctx);
-	void *ctx;
 	int none;
+	void *ctx;
 };
 
 /* ---- fault injection ---- */
@@ -671,6 +663,61 @@ static int usable_buf(void *p)
 	return buf_works(((struct ctx *)p)->buf);
 }
 
+/**
+ * struct sweep_case - a case: the operation it sweeps, the object it works on
+ * @op: the operation; run_case() points its @ctx at the case's state
+ * @setup: makes the object in a fresh state: 0, or 1 when the case skipped
+ * @after: after the sweep, checks and releases before the state is closed
+ *	   (may be NULL)
+ * @cmd: the ioctl request, for an operation that takes one from the case
+ * @size: the size the operation uses, if any (the state's @size at first)
+ */
+struct sweep_case {
+	struct op op;
+	int (*setup)(struct __test_metadata *_metadata, struct ctx *c,
+		     const struct sweep_case *sc);
+	void (*after)(struct __test_metadata *_metadata, struct ctx *c);
+	unsigned long cmd;
+	size_t size;
+};
+
+/* Run @sc in a fresh state: make its object, sweep, check, close it all. */
+static void run_case(struct __test_metadata *_metadata,
+		     const struct sweep_case *sc)
+{
+	struct op o = sc->op;
+	struct ctx c;
+
+	ctx_init(&c);
+	c.size = sc->size;
+	o.ctx = &c;
+	if (!sc->setup(_metadata, &c, sc)) {
+		sweep(_metadata, &o);
+		if (sc->after)
+			sc->after(_metadata, &c);
+	}
+	ctx_close(&c);
+}
+
+/*
+ * SWEEP_CASE() - case @test of the fixture: run_case() of the struct
+ * sweep_case that the other arguments initialise.
+ */
+#define SWEEP_CASE(test, ...)						\
+	static const struct sweep_case test##_case = { __VA_ARGS__ };	\
+	TEST_F_TIMEOUT(sweep, test, CASE_TIMEOUT)			\
+	{								\
+		run_case(_metadata, &test##_case);			\
+	}
+
+/* A udmabuf of BUF_SIZE (ctx_udmabuf()). */
+static int setup_udmabuf(struct __test_metadata *_metadata, struct ctx *c,
+			 const struct sweep_case *sc)
+{
+	ASSERT_EQ(0, ctx_udmabuf(c));
+	return 0;
+}
+
 /* ---- dma-buf ---- */
 
 static int run_sync_start(void *p)
@@ -756,88 +803,85 @@ static int run_fdinfo(void *p)
 	return strstr(info, "exp_name:") ? 0 : -EPROTO;
 }
 
-static int set_name_case(struct __test_metadata *_metadata, const char *op,
-			 unsigned long cmd)
-{
-	struct ctx c;
-	struct op o = { op, run_set_name, NULL, usable_buf, &c, 0 };
+SWEEP_CASE(dmabuf_sync,
+	   .op = { "dma-buf SYNC (udmabuf)", run_sync_start, undo_sync_start,
+		   usable_buf },
+	   .setup = setup_udmabuf)
 
-	ctx_init(&c);
-	ASSERT_EQ(0, ctx_udmabuf(&c));
-	c.cmd = cmd;
-	snprintf(c.name, sizeof(c.name), "sweep-%lx", cmd);
-	sweep(_metadata, &o);
-	ctx_close(&c);
+/* A udmabuf; the name comes from the case's request. */
+static int setup_set_name(struct __test_metadata *_metadata, struct ctx *c,
+			  const struct sweep_case *sc)
+{
+	ASSERT_EQ(0, ctx_udmabuf(c));
+	c->cmd = sc->cmd;
+	snprintf(c->name, sizeof(c->name), "sweep-%lx", sc->cmd);
 	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, dmabuf_sync, CASE_TIMEOUT)
-{
-	struct ctx c;
-	struct op o = { "dma-buf SYNC (udmabuf)", run_sync_start,
-			undo_sync_start, usable_buf, &c, 0 };
+SWEEP_CASE(dmabuf_set_name,
+	   .op = { "dma-buf SET_NAME", run_set_name, NULL, usable_buf },
+	   .setup = setup_set_name, .cmd = DMA_BUF_SET_NAME)
 
-	ctx_init(&c);
-	ASSERT_EQ(0, ctx_udmabuf(&c));
-	sweep(_metadata, &o);
-	ctx_close(&c);
+SWEEP_CASE(dmabuf_set_name_a,
+	   .op = { "dma-buf SET_NAME_A", run_set_name, NULL, usable_buf },
+	   .setup = setup_set_name, .cmd = DMA_BUF_SET_NAME_A)
+
+SWEEP_CASE(dmabuf_set_name_b,
+	   .op = { "dma-buf SET_NAME_B", run_set_name, NULL, usable_buf },
+	   .setup = setup_set_name, .cmd = DMA_BUF_SET_NAME_B)
+
+SWEEP_CASE(dmabuf_export_sync_file,
+	   .op = { "dma-buf EXPORT_SYNC_FILE", run_export_sync_file,
+		   undo_close_out, usable_buf },
+	   .setup = setup_udmabuf)
+
+/*
+ * A udmabuf and two timelines, a point at 1 on each (*@a, *@b, for the
+ * caller to close). Returns 1 when the case skipped.
+ */
+static int setup_buf_two_points(struct __test_metadata *_metadata,
+				struct ctx *c, int *a, int *b)
+{
+	ASSERT_EQ(0, ctx_udmabuf(c));
+	c->dev = sw_timeline();
+	c->tl2 = sw_timeline();
+	if (c->dev < 0 || c->tl2 < 0)
+		SKIP(return 1, NO_SW_SYNC);
+	*a = sw_point(c->dev, 1);
+	*b = sw_point(c->tl2, 1);
+	ASSERT_LE(0, *a);
+	ASSERT_LE(0, *b);
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, dmabuf_set_name, CASE_TIMEOUT)
+/* Both timelines reach their points. */
+static void signal_both(struct __test_metadata *_metadata, struct ctx *c)
 {
-	set_name_case(_metadata, "dma-buf SET_NAME", DMA_BUF_SET_NAME);
+	ASSERT_EQ(0, sw_advance(c->dev, 1));
+	ASSERT_EQ(0, sw_advance(c->tl2, 1));
 }
 
-TEST_F_TIMEOUT(sweep, dmabuf_set_name_a, CASE_TIMEOUT)
+static int setup_import(struct __test_metadata *_metadata, struct ctx *c,
+			const struct sweep_case *sc)
 {
-	set_name_case(_metadata, "dma-buf SET_NAME_A", DMA_BUF_SET_NAME_A);
-}
-
-TEST_F_TIMEOUT(sweep, dmabuf_set_name_b, CASE_TIMEOUT)
-{
-	set_name_case(_metadata, "dma-buf SET_NAME_B", DMA_BUF_SET_NAME_B);
-}
-
-TEST_F_TIMEOUT(sweep, dmabuf_export_sync_file, CASE_TIMEOUT)
-{
-	struct ctx c;
-	struct op o = { "dma-buf EXPORT_SYNC_FILE", run_export_sync_file,
-			undo_close_out, usable_buf, &c, 0 };
-
-	ctx_init(&c);
-	ASSERT_EQ(0, ctx_udmabuf(&c));
-	sweep(_metadata, &o);
-	ctx_close(&c);
-}
-
-TEST_F_TIMEOUT(sweep, dmabuf_import_sync_file, CASE_TIMEOUT)
-{
-	struct ctx c;
-	struct op o = { "dma-buf IMPORT_SYNC_FILE", run_import_sync_file,
-			NULL, usable_buf, &c, 0 };
 	int a, b;
 
-	ctx_init(&c);
-	ASSERT_EQ(0, ctx_udmabuf(&c));
-	c.dev = sw_timeline();
-	c.tl2 = sw_timeline();
-	if (c.dev < 0 || c.tl2 < 0)
-		SKIP(ctx_close(&c); return, NO_SW_SYNC);
+	if (setup_buf_two_points(_metadata, c, &a, &b))
+		return 1;
 	/* Fences of two timelines merged: the import unwraps the array. */
-	a = sw_point(c.dev, 1);
-	b = sw_point(c.tl2, 1);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, b);
-	c.sf = sync_merge(a, b);
+	c->sf = sync_merge(a, b);
 	close(a);
 	close(b);
-	ASSERT_LE(0, c.sf);
+	ASSERT_LE(0, c->sf);
 	/* Signalled now, so that usable_buf()'s SYNC does not wait. */
-	ASSERT_EQ(0, sw_advance(c.dev, 1));
-	ASSERT_EQ(0, sw_advance(c.tl2, 1));
-	sweep(_metadata, &o);
-	ctx_close(&c);
+	signal_both(_metadata, c);
+	return 0;
 }
+
+SWEEP_CASE(dmabuf_import_sync_file,
+	   .op = { "dma-buf IMPORT_SYNC_FILE", run_import_sync_file, NULL,
+		   usable_buf },
+	   .setup = setup_import)
 
 /* A dma-buf still maps and holds what was written (no SYNC: it waits). */
 static int usable_buf_map(void *p)
@@ -858,77 +902,61 @@ static int usable_buf_map(void *p)
 
 /*
  * Two pending writers of different timelines: the exported sync_file
- * needs a fence array (dma_resv_get_singleton()).
+ * needs a fence array (dma_resv_get_singleton()). They signal after the
+ * sweep.
  */
-TEST_F_TIMEOUT(sweep, dmabuf_export_sync_file_array, CASE_TIMEOUT)
+static int setup_two_writers(struct __test_metadata *_metadata,
+			     struct ctx *c, const struct sweep_case *sc)
 {
-	struct ctx c;
-	struct op o = { "dma-buf EXPORT_SYNC_FILE (2 fences)",
-			run_export_sync_file, undo_close_out, usable_buf_map,
-			&c, 0 };
 	int a, b;
 
-	ctx_init(&c);
-	ASSERT_EQ(0, ctx_udmabuf(&c));
-	c.dev = sw_timeline();
-	c.tl2 = sw_timeline();
-	if (c.dev < 0 || c.tl2 < 0)
-		SKIP(ctx_close(&c); return, NO_SW_SYNC);
-	a = sw_point(c.dev, 1);
-	b = sw_point(c.tl2, 1);
-	ASSERT_LE(0, a);
-	ASSERT_LE(0, b);
-	ASSERT_EQ(0, buf_import(c.buf, a, DMA_BUF_SYNC_WRITE));
-	ASSERT_EQ(0, buf_import(c.buf, b, DMA_BUF_SYNC_READ));
+	if (setup_buf_two_points(_metadata, c, &a, &b))
+		return 1;
+	ASSERT_EQ(0, buf_import(c->buf, a, DMA_BUF_SYNC_WRITE));
+	ASSERT_EQ(0, buf_import(c->buf, b, DMA_BUF_SYNC_READ));
 	close(a);
 	close(b);
-	sweep(_metadata, &o);
-	ASSERT_EQ(0, sw_advance(c.dev, 1));
-	ASSERT_EQ(0, sw_advance(c.tl2, 1));
-	ctx_close(&c);
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, dmabuf_mmap_udmabuf, CASE_TIMEOUT)
+SWEEP_CASE(dmabuf_export_sync_file_array,
+	   .op = { "dma-buf EXPORT_SYNC_FILE (2 fences)",
+		   run_export_sync_file, undo_close_out, usable_buf_map },
+	   .setup = setup_two_writers, .after = signal_both)
+
+SWEEP_CASE(dmabuf_mmap_udmabuf,
+	   .op = { "dma-buf mmap (udmabuf)", run_mmap, undo_mmap,
+		   usable_buf },
+	   .setup = setup_udmabuf, .size = BUF_SIZE)
+
+/* A buffer of BUF_SIZE from the system heap. */
+static int setup_heap_buf(struct __test_metadata *_metadata, struct ctx *c,
+			  const struct sweep_case *sc)
 {
-	struct ctx c;
-	struct op o = { "dma-buf mmap (udmabuf)", run_mmap, undo_mmap,
-			usable_buf, &c, 0 };
-
-	ctx_init(&c);
-	ASSERT_EQ(0, ctx_udmabuf(&c));
-	c.size = BUF_SIZE;
-	sweep(_metadata, &o);
-	ctx_close(&c);
+	c->buf = dmabuf_from_heap(BUF_SIZE);
+	if (c->buf == -ENOENT)
+		SKIP(return 1, SYSTEM_HEAP_DEV " missing");
+	ASSERT_LE(0, c->buf);
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, dmabuf_mmap_heap, CASE_TIMEOUT)
+SWEEP_CASE(dmabuf_mmap_heap,
+	   .op = { "dma-buf mmap (system heap)", run_mmap, undo_mmap,
+		   usable_buf },
+	   .setup = setup_heap_buf, .size = BUF_SIZE)
+
+/* A named udmabuf: its fdinfo has every line. */
+static int setup_named(struct __test_metadata *_metadata, struct ctx *c,
+		       const struct sweep_case *sc)
 {
-	struct ctx c;
-	struct op o = { "dma-buf mmap (system heap)", run_mmap, undo_mmap,
-			usable_buf, &c, 0 };
-
-	ctx_init(&c);
-	c.buf = dmabuf_from_heap(BUF_SIZE);
-	if (c.buf == -ENOENT)
-		SKIP(return, SYSTEM_HEAP_DEV " missing");
-	ASSERT_LE(0, c.buf);
-	c.size = BUF_SIZE;
-	sweep(_metadata, &o);
-	ctx_close(&c);
+	ASSERT_EQ(0, ctx_udmabuf(c));
+	ASSERT_EQ(0, buf_set_name(c->buf, DMA_BUF_SET_NAME, "named"));
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, dmabuf_fdinfo, CASE_TIMEOUT)
-{
-	struct ctx c;
-	struct op o = { "dma-buf fdinfo read", run_fdinfo, NULL, usable_buf,
-			&c, 0 };
-
-	ctx_init(&c);
-	ASSERT_EQ(0, ctx_udmabuf(&c));
-	ASSERT_EQ(0, buf_set_name(c.buf, DMA_BUF_SET_NAME, "named"));
-	sweep(_metadata, &o);
-	ctx_close(&c);
-}
+SWEEP_CASE(dmabuf_fdinfo,
+	   .op = { "dma-buf fdinfo read", run_fdinfo, NULL, usable_buf },
+	   .setup = setup_named)
 
 /* ---- sync_file ---- */
 
@@ -1006,102 +1034,88 @@ static int ctx_two_points(struct ctx *c)
 	return c->sf < 0 ? c->sf : c->sf2 < 0 ? c->sf2 : 0;
 }
 
-TEST_F_TIMEOUT(sweep, sync_file_merge, CASE_TIMEOUT)
+static int setup_two_points(struct __test_metadata *_metadata, struct ctx *c,
+			    const struct sweep_case *sc)
 {
-	struct ctx c;
-	struct op o = { "sync_file MERGE", run_merge, undo_close_out,
-			usable_sync, &c, 0 };
-
-	ctx_init(&c);
-	if (ctx_two_points(&c) == -ENOENT)
-		SKIP(ctx_close(&c); return, NO_SW_SYNC);
-	ASSERT_LE(0, c.sf2);
-	sweep(_metadata, &o);
-	ctx_close(&c);
+	if (ctx_two_points(c) == -ENOENT)
+		SKIP(return 1, NO_SW_SYNC);
+	ASSERT_LE(0, c->sf2);
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, sync_file_merge_self, CASE_TIMEOUT)
-{
-	struct ctx c;
-	struct op o = { "sync_file MERGE with itself", run_merge,
-			undo_close_out, usable_sync, &c, 0 };
+SWEEP_CASE(sync_file_merge,
+	   .op = { "sync_file MERGE", run_merge, undo_close_out,
+		   usable_sync },
+	   .setup = setup_two_points)
 
-	ctx_init(&c);
-	if (ctx_two_points(&c) == -ENOENT)
-		SKIP(ctx_close(&c); return, NO_SW_SYNC);
-	ASSERT_LE(0, c.sf2);
-	close(c.sf2);
-	c.sf2 = dup(c.sf);
-	ASSERT_LE(0, c.sf2);
-	/* fd2 is the same file: merge a sync_file with itself. */
-	close(c.sf2);
-	c.sf2 = c.sf;
-	sweep(_metadata, &o);
-	c.sf2 = -1;
-	ctx_close(&c);
+/* fd2 is the same file: merge a sync_file with itself. */
+static int setup_same_file(struct __test_metadata *_metadata, struct ctx *c,
+			   const struct sweep_case *sc)
+{
+	if (setup_two_points(_metadata, c, sc))
+		return 1;
+	close(c->sf2);
+	c->sf2 = dup(c->sf);
+	ASSERT_LE(0, c->sf2);
+	close(c->sf2);
+	c->sf2 = c->sf;
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, sync_file_file_info, CASE_TIMEOUT)
+/* One descriptor in two places: closed once. */
+static void after_same_file(struct __test_metadata *_metadata, struct ctx *c)
 {
-	struct ctx c;
-	/*
-	 * FILE_INFO copies each record out as it is made (nothing sized by
-	 * the fence count is allocated), so it must fail nothing.
-	 */
-	struct op o = { "sync_file FILE_INFO", run_file_info, NULL,
-			usable_sync, &c, 1 };
+	c->sf2 = -1;
+}
+
+SWEEP_CASE(sync_file_merge_self,
+	   .op = { "sync_file MERGE with itself", run_merge, undo_close_out,
+		   usable_sync },
+	   .setup = setup_same_file, .after = after_same_file)
+
+/*
+ * Two fences: the later point of the first timeline (a merge keeps one
+ * fence per timeline) and the point of the second.
+ */
+static int setup_two_fences(struct __test_metadata *_metadata, struct ctx *c,
+			    const struct sweep_case *sc)
+{
 	int merged, third;
 
-	ctx_init(&c);
-	if (ctx_two_points(&c) == -ENOENT)
-		SKIP(ctx_close(&c); return, NO_SW_SYNC);
-	ASSERT_LE(0, c.sf2);
-	/*
-	 * Two fences: the later point of the first timeline (a merge keeps
-	 * one fence per timeline) and the point of the second.
-	 */
-	third = sw_point(c.dev, 9);
+	if (setup_two_points(_metadata, c, sc))
+		return 1;
+	third = sw_point(c->dev, 9);
 	ASSERT_LE(0, third);
-	merged = sync_merge(c.sf, c.sf2);
+	merged = sync_merge(c->sf, c->sf2);
 	ASSERT_LE(0, merged);
-	c.out = sync_merge(merged, third);
+	c->out = sync_merge(merged, third);
 	close(merged);
 	close(third);
-	ASSERT_LE(0, c.out);
-	close(c.sf);
-	c.sf = c.out;
-	c.out = -1;
-	sweep(_metadata, &o);
-	ctx_close(&c);
+	ASSERT_LE(0, c->out);
+	close(c->sf);
+	c->sf = c->out;
+	c->out = -1;
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, sync_file_file_info_count, CASE_TIMEOUT)
-{
-	struct ctx c;
-	struct op o = { "sync_file FILE_INFO (count only)",
-			run_file_info_count, NULL, usable_sync, &c, 1 };
+/*
+ * FILE_INFO copies each record out as it is made (nothing sized by the
+ * fence count is allocated), so it must fail nothing.
+ */
+SWEEP_CASE(sync_file_file_info,
+	   .op = { "sync_file FILE_INFO", run_file_info, NULL, usable_sync,
+		   1 },
+	   .setup = setup_two_fences)
 
-	ctx_init(&c);
-	if (ctx_two_points(&c) == -ENOENT)
-		SKIP(ctx_close(&c); return, NO_SW_SYNC);
-	ASSERT_LE(0, c.sf2);
-	sweep(_metadata, &o);
-	ctx_close(&c);
-}
+SWEEP_CASE(sync_file_file_info_count,
+	   .op = { "sync_file FILE_INFO (count only)", run_file_info_count,
+		   NULL, usable_sync, 1 },
+	   .setup = setup_two_points)
 
-TEST_F_TIMEOUT(sweep, sync_file_set_deadline, CASE_TIMEOUT)
-{
-	struct ctx c;
-	struct op o = { "sync_file SET_DEADLINE", run_set_deadline, NULL,
-			usable_sync, &c, 1 };
-
-	ctx_init(&c);
-	if (ctx_two_points(&c) == -ENOENT)
-		SKIP(ctx_close(&c); return, NO_SW_SYNC);
-	ASSERT_LE(0, c.sf2);
-	sweep(_metadata, &o);
-	ctx_close(&c);
-}
+SWEEP_CASE(sync_file_set_deadline,
+	   .op = { "sync_file SET_DEADLINE", run_set_deadline, NULL,
+		   usable_sync, 1 },
+	   .setup = setup_two_points)
 
 /* ---- sw_sync ---- */
 
@@ -1131,7 +1145,7 @@ static int run_inc(void *p)
 static int run_get_deadline(void *p)
 {
 	struct ctx *c = p;
-	struct sweep_get_deadline req = { .fence_fd = c->sf };
+	struct sw_sync_get_deadline req = { .fence_fd = c->sf };
 
 	if (ioctl(c->dev, SW_SYNC_GET_DEADLINE, &req))
 		return -errno;
@@ -1149,69 +1163,68 @@ static int usable_timeline(void *p)
 	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, sw_sync_open, CASE_TIMEOUT)
+/* A timeline in ->dev. */
+static int setup_timeline(struct __test_metadata *_metadata, struct ctx *c,
+			  const struct sweep_case *sc)
 {
-	struct ctx c;
-	struct op o = { "sw_sync open (timeline)", run_timeline_open,
-			undo_close_out, NULL, &c, 0 };
-
-	ctx_init(&c);
-	c.dev = sw_timeline();
-	if (c.dev < 0)
-		SKIP(return, NO_SW_SYNC);
-	close(c.dev);
-	c.dev = -1;
-	sweep(_metadata, &o);
-	ctx_close(&c);
+	c->dev = sw_timeline();
+	if (c->dev < 0)
+		SKIP(return 1, NO_SW_SYNC);
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, sw_sync_create_fence, CASE_TIMEOUT)
+/* sw_sync is there; the sweep opens the timelines. */
+static int setup_sw_sync(struct __test_metadata *_metadata, struct ctx *c,
+			 const struct sweep_case *sc)
 {
-	struct ctx c;
-	struct op o = { "sw_sync CREATE_FENCE", run_create_fence,
-			undo_close_out, usable_timeline, &c, 0 };
-
-	ctx_init(&c);
-	c.dev = sw_timeline();
-	if (c.dev < 0)
-		SKIP(return, NO_SW_SYNC);
-	sweep(_metadata, &o);
-	ctx_close(&c);
+	if (setup_timeline(_metadata, c, sc))
+		return 1;
+	close(c->dev);
+	c->dev = -1;
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, sw_sync_inc, CASE_TIMEOUT)
-{
-	struct ctx c;
-	struct op o = { "sw_sync INC", run_inc, NULL, usable_timeline, &c,
-			1 };
+SWEEP_CASE(sw_sync_open,
+	   .op = { "sw_sync open (timeline)", run_timeline_open,
+		   undo_close_out, NULL },
+	   .setup = setup_sw_sync)
 
-	ctx_init(&c);
-	c.dev = sw_timeline();
-	if (c.dev < 0)
-		SKIP(return, NO_SW_SYNC);
-	/* A point far ahead stays pending through the sweep's increments. */
-	c.sf = sw_point(c.dev, 100000);
-	ASSERT_LE(0, c.sf);
-	sweep(_metadata, &o);
-	ctx_close(&c);
+SWEEP_CASE(sw_sync_create_fence,
+	   .op = { "sw_sync CREATE_FENCE", run_create_fence, undo_close_out,
+		   usable_timeline },
+	   .setup = setup_timeline)
+
+/* A point far ahead stays pending through the sweep's increments. */
+static int setup_far_point(struct __test_metadata *_metadata, struct ctx *c,
+			   const struct sweep_case *sc)
+{
+	if (setup_timeline(_metadata, c, sc))
+		return 1;
+	c->sf = sw_point(c->dev, 100000);
+	ASSERT_LE(0, c->sf);
+	return 0;
 }
 
-TEST_F_TIMEOUT(sweep, sw_sync_get_deadline, CASE_TIMEOUT)
-{
-	struct ctx c;
-	struct op o = { "sw_sync GET_DEADLINE", run_get_deadline, NULL,
-			usable_timeline, &c, 1 };
+SWEEP_CASE(sw_sync_inc,
+	   .op = { "sw_sync INC", run_inc, NULL, usable_timeline, 1 },
+	   .setup = setup_far_point)
 
-	ctx_init(&c);
-	c.dev = sw_timeline();
-	if (c.dev < 0)
-		SKIP(return, NO_SW_SYNC);
-	c.sf = sw_point(c.dev, 3);
-	ASSERT_LE(0, c.sf);
-	ASSERT_EQ(0, run_set_deadline(&c));
-	sweep(_metadata, &o);
-	ctx_close(&c);
+/* A point with a deadline. */
+static int setup_deadline(struct __test_metadata *_metadata, struct ctx *c,
+			  const struct sweep_case *sc)
+{
+	if (setup_timeline(_metadata, c, sc))
+		return 1;
+	c->sf = sw_point(c->dev, 3);
+	ASSERT_LE(0, c->sf);
+	ASSERT_EQ(0, run_set_deadline(c));
+	return 0;
 }
+
+SWEEP_CASE(sw_sync_get_deadline,
+	   .op = { "sw_sync GET_DEADLINE", run_get_deadline, NULL,
+		   usable_timeline, 1 },
+	   .setup = setup_deadline)
 
 /* ---- udmabuf ---- */
 
@@ -1274,42 +1287,39 @@ static int usable_memfds(void *p)
 	return ret;
 }
 
-static void udmabuf_case(struct __test_metadata *_metadata, int list)
+/* /dev/udmabuf and two filled memfds to make buffers of the case's size. */
+static int setup_memfds(struct __test_metadata *_metadata, struct ctx *c,
+			const struct sweep_case *sc)
 {
-	struct ctx c;
-	struct op o = { list ? "udmabuf CREATE_LIST" : "udmabuf CREATE",
-			list ? run_udmabuf_create_list : run_udmabuf_create,
-			undo_new_buf, usable_memfds, &c, 0 };
-	size_t size = 1024 * 1024;
+	c->dev = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
+	if (c->dev < 0)
+		SKIP(return 1, UDMABUF_DEV " missing");
+	c->memfd = memfd_filled(c->size + 4096);
+	c->memfd2 = memfd_filled(c->size);
+	ASSERT_LE(0, c->memfd);
+	ASSERT_LE(0, c->memfd2);
+	return 0;
+}
 
-	ctx_init(&c);
-	c.dev = open(UDMABUF_DEV, O_RDWR | O_CLOEXEC);
-	if (c.dev < 0)
-		SKIP(return, UDMABUF_DEV " missing");
-	c.memfd = memfd_filled(size + 4096);
-	c.memfd2 = memfd_filled(size);
-	ASSERT_LE(0, c.memfd);
-	ASSERT_LE(0, c.memfd2);
-	c.size = size;
-	sweep(_metadata, &o);
-	EXPECT_EQ(size, c.size) {
+static void after_memfds(struct __test_metadata *_metadata, struct ctx *c)
+{
+	EXPECT_EQ((size_t)CREATE_SIZE, c->size) {
 		TH_LOG("a buffer made under faults did not work");
 	}
 	/* Every buffer is gone: no folio of either memfd is pinned. */
-	EXPECT_EQ(0, memfd_unpinned(c.memfd));
-	EXPECT_EQ(0, memfd_unpinned(c.memfd2));
-	ctx_close(&c);
+	EXPECT_EQ(0, memfd_unpinned(c->memfd));
+	EXPECT_EQ(0, memfd_unpinned(c->memfd2));
 }
 
-TEST_F_TIMEOUT(sweep, udmabuf_create, CASE_TIMEOUT)
-{
-	udmabuf_case(_metadata, 0);
-}
+SWEEP_CASE(udmabuf_create,
+	   .op = { "udmabuf CREATE", run_udmabuf_create, undo_new_buf,
+		   usable_memfds },
+	   .setup = setup_memfds, .after = after_memfds, .size = CREATE_SIZE)
 
-TEST_F_TIMEOUT(sweep, udmabuf_create_list, CASE_TIMEOUT)
-{
-	udmabuf_case(_metadata, 1);
-}
+SWEEP_CASE(udmabuf_create_list,
+	   .op = { "udmabuf CREATE_LIST", run_udmabuf_create_list,
+		   undo_new_buf, usable_memfds },
+	   .setup = setup_memfds, .after = after_memfds, .size = CREATE_SIZE)
 
 /* ---- dma-heap ---- */
 
@@ -1359,8 +1369,8 @@ TEST_F_TIMEOUT(sweep, dma_heap_alloc, CASE_TIMEOUT)
 	while ((ent = readdir(dir))) {
 		char path[300], name[80];
 		struct ctx c;
-		struct op o = { name, run_heap_alloc, undo_new_buf, NULL, &c,
-				0 };
+		struct op o = { name, run_heap_alloc, undo_new_buf, NULL, 0,
+				&c };
 		long before, after;
 
 		if (ent->d_name[0] == '.')
