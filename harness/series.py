@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
+import textwrap
 import time
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
@@ -358,8 +358,11 @@ def differences_summary():
     for line in sec.split("\n"):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) >= 6 and cells[0].startswith("`"):
-            out.append("- %s: %s. 6.12: %s; here: %s." % (
-                cells[0].strip("`"), cells[1], cells[2], cells[3]))
+            item = "%s: %s. 6.12: %s; here: %s." % (
+                cells[0], cells[1], cells[2], cells[3])
+            out.append(textwrap.fill(item.replace("`", ""), 72,
+                                     initial_indent="- ",
+                                     subsequent_indent="  "))
     return "\n".join(out)
 
 
