@@ -505,14 +505,12 @@ def checkpatch(work, patches):
     t0 = time.time()
     bad, excused = [], {}
     for p in patches:
-        slug = re.sub(r"^\d{4}-", "", os.path.basename(p))
         mine = os.path.basename(p)
+        msgslug = PATCHES[int(mine[:4]) - 1][0]
         out = run(["perl", "scripts/checkpatch.pl", "--strict",
                    "--show-types", "--no-summary", "--terse", p],
                   cwd=work, check=False, capture_output=True,
                   text=True).stdout
-        n = PATCH_NUM.match(mine)
-        msgslug = PATCHES[int(n.group(1)) - 1][0] if n else slug
         for line in out.splitlines():
             m = re.search(r"(ERROR|WARNING|CHECK):([A-Z0-9_]+): (.*)", line)
             if not m:
@@ -530,9 +528,6 @@ def checkpatch(work, patches):
             ", ".join("%s x%d" % kv for kv in sorted(excused.items())) or
             "none", time.time() - t0))
     return bad
-
-
-PATCH_NUM = re.compile(r"^(\d{4})-")
 
 
 # --- bisect ----------------------------------------------------------------
@@ -585,17 +580,21 @@ def cmd_bisect(build):
         prev = set(warns)
         out = os.path.join(build, "out", "bisect-%02d" % i)
         shutil.rmtree(out, ignore_errors=True)
-        # No initramfs: the built-in selftests run at boot, then the
-        # kernel finds no root and panics, which ends QEMU.
-        run([os.path.join(HARNESS, "boot.sh"), build, "bisect", out, "600",
-             "panic_on_warn=0"], env=dict(
-                 os.environ, KERNEL=os.path.join(
-                     tree, "arch/x86/boot/bzImage"), INITRD="/dev/null"))
+        # The built-in selftests run before init; the harness's initramfs
+        # then starts, knows no mode "bisect" and powers off.
+        # From the KUnit patch on, the fence suites of ours run too.
+        benv = dict(os.environ,
+                    KERNEL=os.path.join(tree, "arch/x86/boot/bzImage"))
+        run([os.path.join(HARNESS, "boot.sh"), build, "bisect", out, "900",
+             "kunit.filter_glob=dma-fence*"], env=benv)
         with open(os.path.join(out, "console.log"), errors="replace") as f:
             con = f.read()
+        with open(os.path.join(out, "user.log"), errors="replace") as f:
+            booted = "HARNESS-START mode=bisect" in f.read()
         ran = len(re.findall(r"dma-buf: Running ", con))
-        if ran == 0 or re.search(r"failed with error|WARNING:|BUG:|"
-                                 r"KASAN|possible .*deadlock", con):
+        bad = re.search(r"failed with error|WARNING:|BUG:|Kernel panic|"
+                        r"possible .*deadlock|^\s*(# )?not ok ", con, re.M)
+        if not booted or ran == 0 or bad:
             failed.append("prefix %d: fence selftests (%s/console.log)" % (
                 i, out))
         say("prefix %d: built and booted in %d s, %d W=1 warnings, %d "
