@@ -17,6 +17,7 @@ of SG_EDITS and the merged MAINTAINERS land in exactly one patch (the one
 that gives them their final content); a patch may also carry a step of a
 file that a later patch completes (STEPS), so that every prefix builds.
 """
+import concurrent.futures
 import os
 import re
 import shutil
@@ -501,16 +502,20 @@ def cmd_check(build):
     say("series-check: OK")
 
 
+def checkpatch_one(work, path):
+    return run(["perl", "scripts/checkpatch.pl", "--strict", "--show-types",
+                "--no-summary", "--terse", path], cwd=work, check=False,
+               capture_output=True, text=True).stdout
+
+
 def checkpatch(work, patches):
     t0 = time.time()
     bad, excused = [], {}
-    for p in patches:
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+        outs = list(pool.map(lambda p: checkpatch_one(work, p), patches))
+    for p, out in zip(patches, outs):
         mine = os.path.basename(p)
         msgslug = PATCHES[int(mine[:4]) - 1][0]
-        out = run(["perl", "scripts/checkpatch.pl", "--strict",
-                   "--show-types", "--no-summary", "--terse", p],
-                  cwd=work, check=False, capture_output=True,
-                  text=True).stdout
         for line in out.splitlines():
             m = re.search(r"(ERROR|WARNING|CHECK):([A-Z0-9_]+): (.*)", line)
             if not m:
@@ -541,7 +546,7 @@ def cmd_bisect(build):
     want = set(int(x) for x in only.split(",")) if only else None
     tree = os.path.join(build, "linux-bisect")
     if not os.path.isdir(tree):
-        run(["git", "--git-dir", gd, "worktree", "add", "-f", "--detach",
+        run(["git", "--git-dir", gd, "worktree", "add", "-q", "-f", "--detach",
              tree, BASE_BRANCH])
     frags = [os.path.join(HARNESS, "config", "guest.config"),
              os.path.join(HARNESS, "config", "debug.config"),
