@@ -277,7 +277,7 @@ series-check: series
 	@flock $(BUILD)/lock python3 $(H)/prepare.py tree $(BUILD) >/dev/null
 	@python3 $(H)/series.py check $(BUILD)
 
-series-bisect: series
+series-bisect: series initramfs
 	@python3 $(H)/series.py bisect $(BUILD)
 
 check: series-check

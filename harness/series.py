@@ -546,8 +546,8 @@ def cmd_bisect(build):
     want = set(int(x) for x in only.split(",")) if only else None
     tree = os.path.join(build, "linux-bisect")
     if not os.path.isdir(tree):
-        run(["git", "--git-dir", gd, "worktree", "add", "-q", "-f", "--detach",
-             tree, BASE_BRANCH])
+        run(["git", "--git-dir", gd, "worktree", "add", "-q", "-f",
+             "--detach", tree, BASE_BRANCH])
     frags = [os.path.join(HARNESS, "config", "guest.config"),
              os.path.join(HARNESS, "config", "debug.config"),
              os.path.join(MSGS, "bisect.config")]
