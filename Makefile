@@ -261,3 +261,23 @@ coverage: boot-coverage
 
 check-full: check fuzz-long boot-kcsan coverage
 	@cat $(OUT)/full-time-* 2>/dev/null; true
+
+# The patch series (README: The patch series).  series: the repository as
+# commits on a git repository of the exact base (BUILD/series-git) and as
+# mail (BUILD/series/).  series-check (in make check): git am onto a fresh
+# clone of the base must give the harness's tree, and checkpatch --strict
+# must find nothing but series.py's listed exceptions.  series-bisect (not
+# in make check): every prefix builds (W=1, no new warnings) and boots into
+# upstream's fence selftests; PREFIXES=1,2 limits it to some prefixes.
+.PHONY: series series-check series-bisect
+series: base
+	@python3 $(H)/series.py build $(BUILD)
+
+series-check: series
+	@flock $(BUILD)/lock python3 $(H)/prepare.py tree $(BUILD) >/dev/null
+	@python3 $(H)/series.py check $(BUILD)
+
+series-bisect: series initramfs
+	@python3 $(H)/series.py bisect $(BUILD)
+
+check: series-check

@@ -248,6 +248,7 @@ def cmd_tree(build):
     changed = []
     # Paths written below (base copies, edited base files) are not stale.
     keep = set(new) | set(BASE_COPIES.values()) | set(SG_EDITS)
+    keep.add("MAINTAINERS")
     for rel in sorted(old - keep):
         dst = os.path.join(tree, rel)
         if os.path.isfile(os.path.join(base, rel)):
@@ -268,7 +269,14 @@ def cmd_tree(build):
                      "by SG_EDITS" % rel)
         if put_text(sg_edited(base, rel), os.path.join(tree, rel)):
             changed.append(rel + " (base without its sg_table wrappers)")
+    # The base's MAINTAINERS with our entries merged in, exactly as the
+    # last patch of harness/series.py's series writes it.
+    import series
+    if put_text(series.merged_maintainers(base),
+                os.path.join(tree, "MAINTAINERS")):
+        changed.append("MAINTAINERS (the base's, with our entries)")
     new = new + sorted(BASE_COPIES.values()) + sorted(SG_EDITS)
+    new.append("MAINTAINERS")
     with open(man + ".tmp", "w") as f:
         f.write("\n".join(new) + "\n")
     os.replace(man + ".tmp", man)
