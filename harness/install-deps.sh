@@ -6,6 +6,8 @@ pkgs="linux-source-6.12 qemu-system-x86 busybox-static gcc make flex bison
 bc libelf-dev libssl-dev cpio gzip xz-utils ccache python3 perl kmod sparse rsync"
 # gcc-multilib: the kselftests are also built with gcc -m32 -static.
 pkgs="$pkgs gcc-multilib"
+# python3-ply: checkpatch's SPDX check (scripts/spdxcheck.py).
+pkgs="$pkgs python3-ply"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
