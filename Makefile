@@ -246,7 +246,8 @@ kernel-gcov: base
 boot-coverage: kernel-gcov
 	@rm -rf $(OUT)/coverage
 	@s=$$(date +%s); GUEST_MEM=3584 $(H)/boot.sh $(BUILD)/gcov coverage \
-		$(OUT)/coverage $(COVERAGE_LIMIT) hugepages=1100 && \
+		$(OUT)/coverage $(COVERAGE_LIMIT) hugepages=1100 \
+		dma_fence_unwrap_test.merge_limit_case=1 && \
 		echo "coverage: boot $$(( $$(date +%s) - s )) s" \
 		> $(OUT)/full-time-coverage-2
 
