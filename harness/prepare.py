@@ -147,6 +147,12 @@ def cmd_base(build):
         subprocess.run(["tar", "xf", TARBALL, "-C", tmp,
                         "--strip-components=1"], check=True)
         os.rename(tmp, base)
+    say("base tree: Linux %s, Debian linux-source-6.12 %s" % (
+        kernel_version(base), base_version()))
+
+
+def kernel_version(base):
+    """VERSION.PATCHLEVEL.SUBLEVEL of the kernel tree @base."""
     v = {}
     with open(os.path.join(base, "Makefile")) as f:
         for line in f:
@@ -155,9 +161,8 @@ def cmd_base(build):
                 v[k.strip()] = val.strip()
             if len(v) == 3:
                 break
-    say("base tree: Linux %s.%s.%s, Debian linux-source-6.12 %s" % (
-        v.get("VERSION"), v.get("PATCHLEVEL"), v.get("SUBLEVEL"),
-        base_version()))
+    return "%s.%s.%s" % (v.get("VERSION"), v.get("PATCHLEVEL"),
+                         v.get("SUBLEVEL"))
 
 
 def overlay_files():

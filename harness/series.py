@@ -169,18 +169,6 @@ def say(msg):
     print("series: " + msg, flush=True)
 
 
-def base_kernel_version(base):
-    v = {}
-    with open(os.path.join(base, "Makefile")) as f:
-        for line in f:
-            k, _, val = line.partition("=")
-            if k.strip() in ("VERSION", "PATCHLEVEL", "SUBLEVEL"):
-                v[k.strip()] = val.strip()
-            if len(v) == 3:
-                break
-    return "%s.%s.%s" % (v["VERSION"], v["PATCHLEVEL"], v["SUBLEVEL"])
-
-
 def identity():
     """The repository's git identity and HEAD's date, for every commit."""
     def cfg(k):
@@ -275,7 +263,7 @@ def ensure_base(build):
     base = prepare.base_dir(build)
     gd = gitdir_of(build)
     version = prepare.base_version()
-    kver = base_kernel_version(base)
+    kver = prepare.kernel_version(base)
     subject = "Linux %s (Debian linux-source-6.12 %s)" % (kver, version)
     if os.path.isdir(gd):
         have = run(["git", "--git-dir", gd, "log", "-1", "--format=%s",
@@ -423,7 +411,7 @@ def fill_cover(build, out):
     with open(os.path.join(MSGS, "cover.txt")) as f:
         tmpl = f.read()
     base = prepare.base_dir(build)
-    tmpl = tmpl.replace("@KERNEL@", base_kernel_version(base))
+    tmpl = tmpl.replace("@KERNEL@", prepare.kernel_version(base))
     tmpl = tmpl.replace("@DEBIAN@", prepare.base_version())
     tmpl = tmpl.replace("@DIFFERENCES@", differences_summary())
     subject, blurb = tmpl.split("\n", 1)
