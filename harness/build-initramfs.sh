@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Build the guest's initramfs: static busybox, our init, statically linked
-# test programs (ours and upstream's sync, udmabuf and dmabuf-heaps
+# Build the guest's initramfs: static busybox, our init, our kselftests
+# installed with the kselftest runner, statically linked test programs
+# (the fuzzer, the sweep, upstream's sync, udmabuf and dmabuf-heaps
 # kselftests) and the test modules.
 # With 612 as second argument, the oracle boot's initramfs instead: our
 # kselftests and the demos built against the uapi headers of the
@@ -25,31 +26,55 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,upstream,demo,lib/modules}
 cp /bin/busybox "$root/bin/busybox"
 cp "$h/guest/init" "$root/init"
 chmod +x "$root/init"
+# The kselftest runner times programs out with /usr/bin/timeout
+# --foreground (GNU's option); busybox's timeout takes the rest.
+mkdir -p "$root/usr/bin"
+printf '#!/bin/sh\n[ "$1" = --foreground ] && shift\nexec /bin/timeout "$@"\n' \
+	> "$root/usr/bin/timeout"
+chmod +x "$root/usr/bin/timeout"
 cc="gcc -static -O2 -Wall -Wextra -Werror -pthread -I$hdr/include"
 sel=$tree/tools/testing/selftests
 echo "initramfs$sfx: building test programs"
-# Our kselftests.
-for src in "$repo"/tools/testing/selftests/dma-buf/*.c; do
-	[ -e "$src" ] || continue
-	$cc -I"$sel" -o "$root/tests/$(basename "$src" .c)" "$src"
-done
-# The same kselftests as 32-bit programs (issue 11, 32-bit callers): run
-# under IA32_EMULATION, every ioctl goes through the compat entry points.
-# The fuzzer's and the sweep's programs (subdirectories fuzz/ and sweep/)
-# go to /tests32/fuzz and /tests32/sweep, which the test loop does not run
-# (their own harness blocks or make boot-dev TESTS=m32/sweep/NAME do).
-# -Wno-clobbered: an i386 64-bit local lives in a register pair across the
-# harness's setjmp, which gcc flags although a longjmp abandons the test.
-# The oracle's initramfs has only compat-uapi's 32-bit build (below).
 if [ -z "$base" ]; then
+	# Our kselftests the usual way: their Makefile (lib.mk) through the
+	# selftests Makefile of the prepared tree, installed with its runner
+	# (run_kselftest.sh, kselftest-list.txt, settings, config) into
+	# /kselftest; and the same programs built with -m32 into
+	# /kselftest32, which the guest runs through the compat ioctls
+	# (issue 11, 32-bit callers).  -Wno-clobbered: an i386 64-bit local
+	# lives in a register pair across the harness's setjmp, which gcc
+	# flags although a longjmp abandons the test.
+	echo "initramfs: building our kselftests (make -C tools/testing/selftests TARGETS=dma-buf install)"
+	for bits in 64 32; do
+		inst=$root/kselftest${bits#64}
+		flags=-Werror
+		[ "$bits" = 32 ] && flags="-Werror -m32 -Wno-clobbered"
+		make -s -C "$sel" TARGETS=dma-buf \
+			O="$build/kselftest$bits" \
+			KHDR_INCLUDES="-isystem $hdr/include" \
+			USERCFLAGS="$flags" KSFT_INSTALL_PATH="$inst" install \
+			> "$build/kselftest$bits.log" 2>&1 ||
+			{ cat "$build/kselftest$bits.log" >&2; exit 1; }
+	done
+	# The fuzzer's and the sweep's programs (subdirectories fuzz/ and
+	# sweep/, not kselftests the runner runs) as 32-bit programs in
+	# /tests32/fuzz and /tests32/sweep, for their own harness blocks and
+	# make boot-dev TESTS=m32/sweep/NAME.
 	k=$repo/tools/testing/selftests/dma-buf
-	for src in "$k"/*.c "$k"/fuzz/*.c "$k"/sweep/*.c; do
+	for src in "$k"/fuzz/*.c "$k"/sweep/*.c; do
 		[ -e "$src" ] || continue
 		d=${src%/*}
 		d=$root/tests32${d#"$k"}
 		mkdir -p "$d"
 		$cc -m32 -Wno-clobbered -I"$sel" -o "$d/$(basename "$src" .c)" \
 			"$src"
+	done
+else
+	# The oracle's: our kselftests built alone against the base's uapi
+	# headers (its tree has no tools/testing/selftests/dma-buf), one
+	# program each in /tests, which its guest runs case by case.
+	for src in "$repo"/tools/testing/selftests/dma-buf/*.c; do
+		$cc -I"$sel" -o "$root/tests/$(basename "$src" .c)" "$src"
 	done
 fi
 if [ -n "$base" ]; then
@@ -64,16 +89,15 @@ if [ -n "$base" ]; then
 	echo "initramfs$sfx: $(ls "$root/tests" | wc -w) test programs, $(ls "$root/demo" | wc -w) demos, $(du -k "$build/initramfs$sfx.cpio.gz" | cut -f1) KiB"
 	exit 0
 fi
-# The allocation-failure sweep (fault injection): outside /tests, which
-# the oracle boot runs on the unmodified 6.12 kernel.
+# The allocation-failure sweep (fault injection): not a kselftest, as the
+# oracle boot runs those on the unmodified 6.12 kernel.
 mkdir -p "$root/sweep"
 for src in "$repo"/tools/testing/selftests/dma-buf/sweep/*.c; do
 	[ -e "$src" ] || continue
 	$cc -I"$sel" -o "$root/sweep/$(basename "$src" .c)" "$src"
 done
 # Upstream's sync kselftest, unchanged with its own main() (sources from
-# the base tree), for the sync boot; outside /tests, which the test boot
-# runs whole.
+# the base tree), for the sync boot.
 s=$sel/sync
 gcc -static -O2 -pthread -I"$hdr/include" -o "$root/upstream/sync_test" \
 	"$s"/sync_test.c "$s"/sync.c "$s"/sync_alloc.c "$s"/sync_fence.c \
@@ -86,8 +110,7 @@ gcc -static -O2 -w -I"$hdr/include" -I"$sel" -o "$root/upstream/udmabuf" \
 	"$sel"/drivers/dma-buf/udmabuf.c
 gcc -static -O2 -I"$hdr/include" -I"$sel" -o "$root/upstream/dmabuf-heap" \
 	"$sel"/dmabuf-heaps/dmabuf-heap.c
-# The uapi fuzzer (make fuzz, make check's fuzz boot), outside /tests,
-# which the test boot runs whole.
+# The uapi fuzzer (make fuzz, make check's fuzz boot).
 mkdir -p "$root/fuzz"
 $cc -o "$root/fuzz/dmabuf-fuzz" \
 	"$repo"/tools/testing/selftests/dma-buf/fuzz/dmabuf-fuzz.c
@@ -101,4 +124,4 @@ done
 flock "$build/lock" "$h/kmake" "$build" -s modules_install \
 	INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 >/dev/null
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs.cpio.gz"
-echo "initramfs: $(ls "$root/tests" | wc -w) test programs, $(find "$root/lib/modules" -name '*.ko' | wc -l) modules, $(du -k "$build/initramfs.cpio.gz" | cut -f1) KiB"
+echo "initramfs: $(wc -l < "$root/kselftest/kselftest-list.txt") kselftest programs (and their -m32 build), $(find "$root/lib/modules" -name '*.ko' | wc -l) modules, $(du -k "$build/initramfs.cpio.gz" | cut -f1) KiB"

@@ -216,9 +216,55 @@ def peer_selftests(user, console, v):
         v.passed += n
 
 
+BLOCK = re.compile(r"HARNESS-BEGIN (\S+)\n(.*?)HARNESS-END \1 rc=(\d+)", re.S)
+RUNNER = re.compile(r"HARNESS-RUNNER-BEGIN (\S+)\n(.*?)"
+                    r"HARNESS-RUNNER-END \1 rc=\d+", re.S)
+RUN_HEAD = re.compile(r"^# selftests: [^:]+: (\S+)$")
+RUN_RESULT = re.compile(r"^(ok|not ok) \d+ selftests: [^:]+: (\S+)(.*)$")
+
+
+def runner_blocks(user, v=None):
+    """(name, output, rc) of each program that the kselftest runner
+    (run_kselftest.sh) ran: its output is the program's with the runner's
+    "# " prefix taken off, rc what the runner's result line says (0, 4
+    for a SKIP, exit=N, 124 for a TIMEOUT).  Names of the run "m32" get
+    the prefix m32/.  A run that reports fewer programs than its plan
+    (a hang or a crash of the runner) fails @v."""
+    out = []
+    for run, text in RUNNER.findall(user):
+        prefix = "" if run == "ours" else run + "/"
+        plan = re.search(r"^1\.\.(\d+)$", text, re.M)
+        body = None
+        got = 0
+        for line in text.splitlines():
+            h = RUN_HEAD.match(line)
+            r = RUN_RESULT.match(line)
+            if h:
+                body = []
+            elif r and body is not None:
+                rest = r.group(3)
+                e = re.search(r"exit=(\d+)", rest)
+                rc = ("4" if "# SKIP" in rest else "0") if r.group(1) == \
+                    "ok" else e.group(1) if e else \
+                    "124" if "TIMEOUT" in rest else "1"
+                out.append((prefix + r.group(2), "\n".join(body), rc))
+                body = None
+                got += 1
+            elif body is not None:
+                body.append(line[2:] if line.startswith("# ") else "")
+        if v is not None and (not plan or int(plan.group(1)) != got):
+            v.bad("the kselftest runner (%s) reported %d of %s programs" %
+                  (run, got, plan.group(1) if plan else "?"))
+    return out
+
+
+def program_blocks(user, v=None):
+    """(name, output, rc) of every test program of a boot's user.log."""
+    return BLOCK.findall(user) + runner_blocks(user, v)
+
+
 def kselftests(user, v):
-    blocks = re.findall(r"HARNESS-BEGIN (\S+)\n(.*?)HARNESS-END \1 rc=(\d+)",
-                        user, re.S)
+    blocks = program_blocks(user, v)
     if not blocks:
         v.bad("no kselftest ran")
     for name, body, rc in blocks:
@@ -301,8 +347,7 @@ def failed_in_test_boot(build):
     if not user:
         return None
     bad = set()
-    for name, body, rc in re.findall(
-            r"HARNESS-BEGIN (\S+)\n(.*?)HARNESS-END \1 rc=(\d+)", user, re.S):
+    for name, body, rc in program_blocks(user):
         for line in body.splitlines():
             t = TAP.match(line)
             if t and (t.group(1) == "not ok" or "# SKIP" in t.group(2)):

@@ -8,6 +8,8 @@ bc libelf-dev libssl-dev cpio gzip xz-utils ccache python3 perl kmod sparse rsyn
 pkgs="$pkgs gcc-multilib"
 # python3-ply: checkpatch's SPDX check (scripts/spdxcheck.py).
 pkgs="$pkgs python3-ply"
+# python3-sphinx: make htmldocs of our documentation (make docs, make lint).
+pkgs="$pkgs python3-sphinx"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

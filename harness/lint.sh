@@ -91,6 +91,16 @@ python3 "$h/prepare.py" user-warnings "$build" > "$out/users" 2> "$out/users.cou
 echo "lint: $(cat "$out/users.count")"
 check "W=1 warnings of in-tree users built on our headers" users
 
+# The documentation through the kernel's make htmldocs (harness/docs.py).
+python3 "$h/docs.py" "$build" > "$out/docs.log" 2>&1
+grep -E '^docs: [0-9]+ s|HTML' "$out/docs.log" | sed 's/^/lint: /'
+if [ -f "$build/out/docs/problems" ]; then
+	cp "$build/out/docs/problems" "$out/docs"
+else
+	echo "harness/docs.py did not run (see $out/docs.log)" > "$out/docs"
+fi
+check "htmldocs (SPHINXDIRS=driver-api): warnings of ours, DOC sections, exported symbols" docs
+
 echo "$pass 0 0" > "$out/result"
 [ $fail -eq 0 ] || echo "$pass $fail 0" > "$out/result"
 echo "lint: $pass passed, $fail failed"

@@ -3,7 +3,9 @@
 """Lay the project over the base kernel and report what is still upstream's.
 
 usage: prepare.py base   BUILD          unpack Debian's linux-source-6.12 once
-       prepare.py tree   BUILD          (re)build BUILD/linux = base + overlay
+       prepare.py tree   BUILD [NAME]   (re)build BUILD/NAME = base + overlay
+                                        (NAME: linux; linux-kunit is the
+                                        clean source tree of make kunit)
        prepare.py report BUILD          print the ownership report
        prepare.py user-warnings BUILD   the warnings of in-tree users
 
@@ -237,9 +239,9 @@ def sg_edited(base, rel):
     return out
 
 
-def cmd_tree(build):
+def cmd_tree(build, name="linux"):
     base = base_dir(build)
-    tree = os.path.join(build, "linux")
+    tree = os.path.join(build, name)
     if not os.path.isdir(tree):
         say("copying base into %s" % tree)
         subprocess.run(["cp", "-a", base, tree + ".tmp"], check=True)
@@ -397,9 +399,10 @@ def cmd_user_warnings(build):
 def main():
     cmds = {"base": cmd_base, "tree": cmd_tree, "report": cmd_report,
             "user-warnings": cmd_user_warnings}
-    if len(sys.argv) != 3 or sys.argv[1] not in cmds:
+    if len(sys.argv) < 3 or sys.argv[1] not in cmds or \
+            len(sys.argv) > (4 if sys.argv[1] == "tree" else 3):
         sys.exit(__doc__)
-    cmds[sys.argv[1]](os.path.abspath(sys.argv[2]))
+    cmds[sys.argv[1]](os.path.abspath(sys.argv[2]), *sys.argv[3:])
 
 
 if __name__ == "__main__":

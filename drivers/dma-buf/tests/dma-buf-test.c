@@ -60,7 +60,7 @@
  * Build it in with::
  *
  *	CONFIG_KUNIT=y
- *	CONFIG_DMA_BUF_KUNIT_TEST=y
+ *	CONFIG_DMABUF_KUNIT_TEST=y
  *
  * A typical case::
  *

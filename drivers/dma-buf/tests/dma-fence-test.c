@@ -35,7 +35,7 @@
  * Build it in, or as a module, with::
  *
  *	CONFIG_KUNIT=y
- *	CONFIG_DMA_FENCE_KUNIT_TEST=y
+ *	CONFIG_DMABUF_KUNIT_TEST=y
  *
  * A case looks like this::
  *
@@ -291,7 +291,7 @@ static void get_rcu_safe_retries_until_dead_fence_replaced(struct kunit *test)
 	struct slot_swap swap = { .slot = &slot, .replacement = live };
 	struct fence_job job = { .fn = slot_swap_fn, .data = &swap };
 	struct dma_fence *got;
-	unsigned int cpu;
+	unsigned int cpu, here;
 
 	/*
 	 * The slot still points at a fence whose last reference is gone, as
@@ -302,12 +302,27 @@ static void get_rcu_safe_retries_until_dead_fence_replaced(struct kunit *test)
 	dma_fence_put(dead);
 	RCU_INIT_POINTER(slot, dead);
 
-	cpu = fence_other_cpu(raw_smp_processor_id());
-	KUNIT_ASSERT_EQ(test, fence_job_start(&job, cpu), 0);
+	/*
+	 * The reader spins until the writer has run, so the writer must
+	 * never share its CPU: the reader stays where it is (a kernel
+	 * without preemption would never let a writer on that CPU run).
+	 */
+	migrate_disable();
+	here = raw_smp_processor_id();
+	cpu = fence_other_cpu(here);
+	if (cpu == here || fence_job_start(&job, cpu)) {
+		migrate_enable();
+		kfree(to_mock_fence(dead));
+		dma_fence_put(live);
+		if (cpu == here)
+			kunit_skip(test, "needs a second CPU");
+		KUNIT_FAIL_AND_ABORT(test, "cannot start the writer");
+	}
 	atomic_set_release(&swap.reader_in, 1);
 	rcu_read_lock();
 	got = dma_fence_get_rcu_safe(&slot);
 	rcu_read_unlock();
+	migrate_enable();
 	fence_job_finish(&job);
 
 	KUNIT_EXPECT_TRUE(test, swap.saw_reader);

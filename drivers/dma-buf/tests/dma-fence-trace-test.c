@@ -48,7 +48,7 @@
  * built in, on a kernel with tracepoints; otherwise its one case skips::
  *
  *	CONFIG_KUNIT=y
- *	CONFIG_DMA_FENCE_KUNIT_TEST=y
+ *	CONFIG_DMABUF_KUNIT_TEST=y
  *	CONFIG_FTRACE=y
  *	CONFIG_ENABLE_DEFAULT_TRACERS=y
  *
@@ -66,7 +66,7 @@
  *	expect_events(test, 1, want, ARRAY_SIZE(want));
  */
 
-#if IS_ENABLED(CONFIG_TRACEPOINTS) && IS_BUILTIN(CONFIG_DMA_FENCE_KUNIT_TEST)
+#if IS_ENABLED(CONFIG_TRACEPOINTS) && IS_BUILTIN(CONFIG_DMABUF_KUNIT_TEST)
 
 /* Longest time any step of a case waits for another thread. */
 #define TRACE_WAIT_LIMIT	(10 * HZ)

@@ -42,7 +42,7 @@
  *	CONFIG_KUNIT=y
  *	CONFIG_DMABUF_HEAPS=y
  *	CONFIG_DMABUF_HEAPS_SYSTEM=y
- *	CONFIG_DMA_HEAP_KUNIT_TEST=y
+ *	CONFIG_DMABUF_KUNIT_TEST=y
  *
  * Two cases prove a provider bug warns; they bracket the warning with the
  * harness's expected-WARN lines and must be its first trigger in a boot.

@@ -42,7 +42,7 @@
  *
  * Load it with::
  *
- *	CONFIG_DMA_RESV_BENCH=m
+ *	CONFIG_DMABUF_BENCH=m
  *	insmod dma-resv-benchmark.ko
  */
 

@@ -41,7 +41,7 @@
  * Build it in, or as a module, with::
  *
  *	CONFIG_KUNIT=y
- *	CONFIG_DMA_RESV_KUNIT_TEST=y
+ *	CONFIG_DMABUF_KUNIT_TEST=y
  *
  * A case looks like this::
  *

@@ -44,7 +44,7 @@
  *
  *	CONFIG_KUNIT=y
  *	CONFIG_GART_IOMMU=y		(for ARCH_HAS_DMA_OPS on x86)
- *	CONFIG_DMA_SGTABLE_KUNIT_TEST=y
+ *	CONFIG_DMABUF_KUNIT_TEST=y
  *
  * A typical case::
  *

@@ -55,7 +55,7 @@
  *
  *	CONFIG_KUNIT=y
  *	CONFIG_SYNC_FILE=y
- *	CONFIG_SYNC_FILE_KUNIT_TEST=y
+ *	CONFIG_DMABUF_KUNIT_TEST=y
  *
  * A typical case::
  *
