@@ -30,16 +30,9 @@
 
 #include "dmabuf-util.h"
 
-/* The 6.12 harness header has an unused parameter; keep -Wextra quiet. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "differs.h"
-#pragma GCC diagnostic pop
+#include "dmabuf-harness.h"
 /* TEST() hands every case a variant it has no use for. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-/* Nothing of ours lives across the harness setjmp(). */
-#pragma GCC diagnostic ignored "-Wclobbered"
 
 /*
  * Fences in the set of the sync_file cases.  FILE_INFO's limit, 52,428

@@ -25,11 +25,7 @@
 
 #include "dmabuf-util.h"
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-#pragma GCC diagnostic ignored "-Wclobbered"
+#include "dmabuf-harness.h"
 
 /* Where the high pages are tried, all with bit 31 set. */
 #define HIGH_FIRST	0xa0000000UL

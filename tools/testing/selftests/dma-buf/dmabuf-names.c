@@ -21,17 +21,7 @@
 
 #include "dmabuf-util.h"
 
-/* The 6.12 harness header has an unused parameter; keep -Wextra quiet. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-/*
- * Each TEST_F() expands to a wrapper that keeps a local across setjmp();
- * once gcc inlines a test body into it, -Wextra's -Wclobbered may flag
- * that harness local. Nothing of ours lives across the setjmp().
- */
-#pragma GCC diagnostic ignored "-Wclobbered"
+#include "dmabuf-harness.h"
 
 #define BUF_SIZE	(2 * page_size())
 #define LINK_PREFIX	"/dmabuf:"

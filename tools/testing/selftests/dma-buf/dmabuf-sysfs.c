@@ -33,14 +33,7 @@
 #include <linux/types.h>
 #include <linux/udmabuf.h>
 
-/*
- * The 6.12 harness header leaves a signal handler argument unused; keep
- * -Wextra builds quiet about that header without hiding our own code.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
+#include "dmabuf-harness.h"
 
 #define BUFFERS_DIR	"/sys/kernel/dmabuf/buffers"
 #define SEQNUM_PATH	"/sys/kernel/uevent_seqnum"
@@ -185,14 +178,12 @@ static long long read_seqnum(void)
 }
 
 /*
- * The test functions below come out of the harness's macros: TEST() leaves
- * its variant argument unused, and the fork()/setjmp() wrapper of TEST_F()
- * trips -Wclobbered on its own "child" variable at -O2. Neither is about
- * the code of this file, whose helpers above get the full warnings.
+ * The test functions below come out of the harness's macros, and TEST()
+ * leaves its variant argument unused; that is not about the code of this
+ * file, whose helpers above get the full warnings.
  */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wclobbered"
 
 TEST(buffers_directory)
 {

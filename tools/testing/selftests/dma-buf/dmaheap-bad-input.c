@@ -32,14 +32,7 @@
 
 #include "dmabuf-util.h"
 
-/* The 6.12 harness header has an unused parameter; keep -Wextra quiet. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "differs.h"
-#pragma GCC diagnostic pop
-/* TEST_F() keeps a harness local across setjmp(); none of ours is. */
-#pragma GCC diagnostic ignored "-Wclobbered"
+#include "dmabuf-harness.h"
 
 #define HEAP_DIR	"/dev/dma_heap"
 #define MAX_HEAPS	16

@@ -21,15 +21,9 @@
 
 #include "dmabuf-util.h"
 
-/* The 6.12 harness header has an unused parameter; keep -Wextra quiet. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
+#include "dmabuf-harness.h"
 /* TEST() hands every case a variant it has no use for. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-/* Nothing of ours lives across the harness setjmp(). */
-#pragma GCC diagnostic ignored "-Wclobbered"
 
 #define BUF_SIZE	(4 * page_size())
 

@@ -32,15 +32,7 @@
 #include <linux/sync_file.h>
 #include <linux/types.h>
 
-/*
- * The 6.12 harness header leaves a signal handler argument unused; keep
- * -Wextra builds quiet about that header without hiding our own code.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "differs.h"
-#pragma GCC diagnostic pop
+#include "dmabuf-harness.h"
 
 #define SW_SYNC_PATH	"/sys/kernel/debug/sync/sw_sync"
 /* What FILE_INFO reports as the names of a fence that has signalled. */

@@ -29,13 +29,7 @@
 
 #include "dmabuf-util.h"
 
-/* The 6.12 harness header has an unused parameter; keep -Wextra quiet. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* TEST_F() wrappers keep a harness local across setjmp(); none of ours. */
-#pragma GCC diagnostic ignored "-Wclobbered"
+#include "dmabuf-harness.h"
 
 #define BO_WIDTH	256
 #define BO_HEIGHT	64

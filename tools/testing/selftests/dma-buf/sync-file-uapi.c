@@ -28,7 +28,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#include "differs.h"
 #include "dmabuf-util.h"
 
 /*
@@ -48,13 +47,7 @@
 #error "linux/udmabuf.h: include guard is not 6.12's _LINUX_UDMABUF_H"
 #endif
 
-/* The 6.12 harness header has an unused parameter; keep -Wextra quiet. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
-/* A harness local lives across setjmp(); nothing of ours does. */
-#pragma GCC diagnostic ignored "-Wclobbered"
+#include "dmabuf-harness.h"
 
 #define SYNC_INFO_FILE	"/sys/kernel/debug/sync/info"
 

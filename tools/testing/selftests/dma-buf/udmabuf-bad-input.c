@@ -31,14 +31,7 @@
 
 #include "dmabuf-util.h"
 
-/* The 6.12 harness header has an unused parameter; keep -Wextra quiet. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#include "differs.h"
-#pragma GCC diagnostic pop
-/* See dmabuf-uapi.c: nothing of ours lives across the harness setjmp(). */
-#pragma GCC diagnostic ignored "-Wclobbered"
+#include "dmabuf-harness.h"
 
 #define MEMFD_PAGES	16
 #define MAX_KEPT	16
