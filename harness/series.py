@@ -570,7 +570,9 @@ def cmd_bisect(build):
         if prev is not None:
             for w in sorted(set(warns) - prev):
                 failed.append("prefix %d: new warning: %s" % (i, w))
-        prev = set(warns)
+        # An incremental build warns only about what it recompiled, so
+        # the reference is every warning seen since the first prefix.
+        prev = (prev or set()) | set(warns)
         out = os.path.join(build, "out", "bisect-%02d" % i)
         shutil.rmtree(out, ignore_errors=True)
         # The built-in selftests run before init; the harness's initramfs
