@@ -57,7 +57,8 @@ pass=$(n passed)
 fail=$(( $(n failed) + $(n crashed) + $(n errors) ))
 skip=$(n skipped)
 grep -E '\[(FAILED|CRASHED|SKIPPED)\]' "$out/kunit.log" | head -20
-if [ -z "$sum" ] || [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+# No summary, or kunit.py failed without a failed case to show for it.
+if { [ -z "$sum" ] || [ "$rc" -ne 0 ]; } && [ "$fail" -eq 0 ]; then
 	tail -20 "$out/kunit.log"
 	fail=$((fail + 1))
 fi
