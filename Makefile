@@ -55,12 +55,15 @@ run: initramfs
 # suites that SUITES matches (a kunit.filter_glob) and the kselftests of
 # ours that TESTS names (comma-separated), e.g.
 #   make boot-dev SUITES='dma-resv*' TESTS=dmabuf-uapi,sync-file-uapi
+# ARGS adds kernel arguments, e.g. bench_args=smoke=1 for the benchmark
+# module, which loads when SUITES matches dmabuf-bench.
 SUITES ?= none
 TESTS ?=
+ARGS ?=
 boot-dev: initramfs
 	@rm -rf $(OUT)/dev
 	@$(H)/boot.sh $(BUILD) dev $(OUT)/dev $(TEST_LIMIT) \
-		'kunit.filter_glob=$(SUITES)' harness_tests=$(TESTS)
+		'kunit.filter_glob=$(SUITES)' harness_tests=$(TESTS) $(ARGS)
 	@python3 $(H)/check-log.py boot $(BUILD) $(OUT)/dev dev
 
 # The differential oracle: the UNMODIFIED 6.12 base kernel (same config
@@ -282,6 +285,49 @@ coverage: boot-coverage
 
 check-full: check fuzz-long boot-kcsan coverage
 	@cat $(OUT)/full-time-* 2>/dev/null; true
+
+# ---- make bench (issue 13; README: Performance) ----
+# The benchmark kernel (harness/config/nodebug.config, no debug options) in
+# BUILD/nodebug and the unmodified base with the same options in
+# BUILD/linux-612-nodebug; four boots: each kernel under multi-threaded
+# TCG (wall clock) and with -icount shift=0 on one vCPU (instructions).
+# Our kernel runs the benchmark module (ours and upstream's copy) and the
+# ioctl benchmark, the base kernel the ioctl benchmark.  The table, the
+# .dat files and a plot per operation go to BUILD/bench.
+# BENCH_ARGS=runs=3,only=resv-add sets the module's parameters.
+BENCH_LIMIT ?= 5400
+BENCH_ARGS ?=
+.PHONY: bench kernel-nodebug kernel-612-nodebug initramfs-612-nodebug
+kernel-nodebug: base
+	@$(H)/build-variant.sh $(BUILD) nodebug
+
+kernel-612-nodebug: base
+	@$(H)/build-612.sh $(BUILD) nodebug
+
+initramfs-612-nodebug: kernel-612-nodebug
+	@$(H)/build-initramfs.sh $(BUILD) 612-nodebug
+
+bench: kernel-nodebug initramfs-612-nodebug
+	@rm -rf $(BUILD)/bench; set -e; s=$$(date +%s); \
+	for clock in wall icount; do \
+		ic=; [ $$clock = wall ] || ic=1; \
+		d=$(BUILD)/bench/ours-$$clock; \
+		ICOUNT=$$ic TRACE=0 $(H)/boot.sh $(BUILD)/nodebug bench $$d \
+			$(BENCH_LIMIT) bench_args=$(BENCH_ARGS); \
+		cat $$d/console.log $$d/user.log > $$d/boot.log; \
+		d=$(BUILD)/bench/612-$$clock; \
+		ICOUNT=$$ic TRACE=0 \
+		KERNEL=$(BUILD)/linux-612-nodebug/arch/x86/boot/bzImage \
+		INITRD=$(BUILD)/initramfs-612-nodebug.cpio.gz \
+			$(H)/boot.sh $(BUILD) bench $$d $(BENCH_LIMIT); \
+		cat $$d/console.log $$d/user.log > $$d/boot.log; \
+	done; \
+	echo "bench: four boots in $$(( $$(date +%s) - s )) s"; \
+	python3 $(H)/bench.py report $(BUILD)/bench \
+		$(BUILD)/bench/ours-wall/boot.log \
+		$(BUILD)/bench/ours-icount/boot.log \
+		$(BUILD)/bench/612-wall/boot.log \
+		$(BUILD)/bench/612-icount/boot.log
 
 # The patch series (README: The patch series).  series: the repository as
 # commits on a git repository of the exact base (BUILD/series-git) and as

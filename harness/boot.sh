@@ -7,6 +7,10 @@
 # ACCEL=kvm uses KVM (only where it really works); default is TCG.
 # SMP sets the number of vCPUs (default 2).  KERNEL and INITRD override the
 # images (the oracle boot runs the base kernel with its own initramfs).
+# ICOUNT=1 boots one vCPU under single-threaded TCG with -icount shift=0:
+# the guest clock advances one nanosecond per guest instruction, so what
+# the guest times counts instructions (make bench).  TRACE=0 leaves the
+# dma_fence tracepoints off.
 set -eu
 build=$(cd "$1" && pwd)
 mode=$2
@@ -18,12 +22,20 @@ accel=${ACCEL:-tcg}
 [ "$accel" = tcg ] && accel="tcg,thread=multi"
 mem=${GUEST_MEM:-2048}
 smp=${SMP:-2}
+icount=()
+if [ -n "${ICOUNT:-}" ]; then
+	accel=tcg,thread=single
+	smp=1
+	icount=(-icount shift=0,sleep=off)
+fi
+trace="trace_event=dma_fence:*"
+[ "${TRACE:-1}" = 0 ] && trace=
 # hung_task_timeout_secs: under TCG, upstream's wait_backward selftest
 # keeps one thread waiting 90 s with KASAN and over 120 s (the default)
 # in the gcov guest; a task stuck for 6 minutes is still reported, well
 # inside every boot's limit.
 cmdline="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 \
-oops=panic no_hash_pointers trace_event=dma_fence:* \
+oops=panic no_hash_pointers $trace \
 hung_task_timeout_secs=360 harness_mode=$mode $*"
 serial=(-serial "file:$out/console.log" -serial "file:$out/user.log")
 if [ "$mode" = shell ] || { [ "$mode" = demo ] && [ -z "${TO_FILE:-}" ]; }; then
@@ -31,11 +43,12 @@ if [ "$mode" = shell ] || { [ "$mode" = demo ] && [ -z "${TO_FILE:-}" ]; }; then
 	# TO_FILE=1 keeps a demo's console in OUT/console.log (make check).
 	serial=(-serial mon:stdio -serial "file:$out/user.log")
 fi
-echo "boot: $mode guest (QEMU $accel, $smp vCPUs, ${mem} MiB, limit ${limit} s)"
+echo "boot: $mode guest (QEMU $accel${ICOUNT:+ icount}, $smp vCPUs, ${mem} MiB, limit ${limit} s)"
 start=$(date +%s)
 rc=0
 timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
 	-machine q35 -cpu max -smp "$smp" -m "$mem" -accel "$accel" \
+	"${icount[@]}" \
 	-kernel "${KERNEL:-$build/linux/arch/x86/boot/bzImage}" \
 	-initrd "${INITRD:-$build/initramfs.cpio.gz}" -append "$cmdline" \
 	-display none -monitor none -no-reboot "${serial[@]}" || rc=$?

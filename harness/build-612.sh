@@ -5,14 +5,17 @@
 # from the same fragments as our guest, minus the options that only our
 # Kconfig knows (our KUnit suites and test modules).  Same kmake settings,
 # so that every file our overlay does not touch is a ccache hit.
-# usage: harness/build-612.sh BUILD
+# With nodebug, the base kernel of make bench instead: BUILD/linux-612-nodebug
+# from guest.config and harness/config/nodebug.config, no debug.config.
+# usage: harness/build-612.sh BUILD [nodebug]
 set -eu
 build=$(cd "$1" && pwd)
 h=$(cd "$(dirname "$0")" && pwd)
+variant=${2:+-$2}
 base=$build/base/linux-source-6.12
-tree=$build/linux-612
-export KTREE=linux-612
-exec 9>"$build/lock-612"
+tree=$build/linux-612$variant
+export KTREE=linux-612$variant
+exec 9>"$build/lock-612$variant"
 flock 9
 [ -d "$base" ] || { echo "build-612: no base tree at $base" >&2; exit 1; }
 if [ ! -f "$tree/.base-copied" ]; then
@@ -22,12 +25,13 @@ if [ ! -f "$tree/.base-copied" ]; then
 	touch "$tree/.base-copied"
 fi
 frags="$h/config/guest.config $h/config/debug.config"
+[ -n "$variant" ] && frags="$h/config/guest.config $h/config/nodebug.config"
 # The options the base tree's Kconfig files define.
 known=$build/612-kconfig-symbols
 [ -s "$known" ] || find "$tree" -name 'Kconfig*' -type f -print0 |
 	xargs -0 grep -hoE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
 	awk '{ print "CONFIG_" $2 }' | sort -u > "$known"
-frag=$build/612.config
+frag=$build/612$variant.config
 cat $frags | grep -E '^CONFIG_[A-Z0-9_]+=' |
 	while IFS= read -r line; do
 		grep -qx "${line%%=*}" "$known" && echo "$line"
@@ -48,17 +52,17 @@ if [ ! -f "$tree/.config" ] || [ "$(cat "$tree/.dmabuf-config" 2>/dev/null)" != 
 			elif ! grep -qx "$line" "$tree/.config"; then
 				echo "$line"
 			fi
-		done > "$build/config-mismatch-612"
-	if [ -s "$build/config-mismatch-612" ]; then
+		done > "$build/config-mismatch-612$variant"
+	if [ -s "$build/config-mismatch-612$variant" ]; then
 		echo "build-612: these fragment options did not survive olddefconfig:" >&2
-		cat "$build/config-mismatch-612" >&2
+		cat "$build/config-mismatch-612$variant" >&2
 		exit 1
 	fi
 	echo "$stamp" > "$tree/.dmabuf-config"
 fi
 echo "build-612: compiling the base kernel (warm ccache: about 4 min from a fresh copy; seconds when nothing changed)"
 start=$(date +%s)
-log=$build/build-612.log
+log=$build/build-612$variant.log
 "$h/kmake" "$build" bzImage modules > "$log" 2>&1 &
 pid=$!
 while kill -0 $pid 2>/dev/null; do

@@ -6,8 +6,9 @@
 # kselftests) and the test modules.
 # With 612 as second argument, the oracle boot's initramfs instead: our
 # kselftests and the demos built against the uapi headers of the
-# unmodified base tree (BUILD/linux-612), the same init, no modules.
-# usage: harness/build-initramfs.sh BUILD [612]
+# unmodified base tree (BUILD/linux-612), the same init, no modules; with
+# 612-nodebug, the same from BUILD/linux-612-nodebug, for make bench.
+# usage: harness/build-initramfs.sh BUILD [612|612-nodebug]
 set -euo pipefail
 build=$(cd "$1" && pwd)
 h=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +36,11 @@ chmod +x "$root/usr/bin/timeout"
 cc="gcc -static -O2 -Wall -Wextra -Werror -pthread -I$hdr/include"
 sel=$tree/tools/testing/selftests
 echo "initramfs$sfx: building test programs"
+# The ioctl benchmark: make bench runs it on our kernel and on the base's
+# (this script with 612-nodebug), make check's test boot once as a smoke.
+mkdir -p "$root/bench"
+$cc -o "$root/bench/dmabuf-ioctl-bench" \
+	"$repo/tools/testing/selftests/dma-buf/bench/dmabuf-ioctl-bench.c"
 if [ -z "$base" ]; then
 	# Our kselftests the usual way: their Makefile (lib.mk) through the
 	# selftests Makefile of the prepared tree, installed with its runner

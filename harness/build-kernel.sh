@@ -13,7 +13,9 @@ flock 9
 python3 "$h/prepare.py" tree "$build"
 # EXTRA_FRAGMENT (a path) is merged last, for experiments such as
 # measuring the guest without KASAN (harness/config/no-kasan.config).
-frags="$h/config/guest.config $h/config/debug.config ${EXTRA_FRAGMENT:-}"
+# DEBUG_FRAGMENT replaces harness/config/debug.config; empty, none is
+# merged (the benchmark kernel, build-variant.sh nodebug).
+frags="$h/config/guest.config ${DEBUG_FRAGMENT-$h/config/debug.config} ${EXTRA_FRAGMENT:-}"
 stamp=$(cat $frags | sha1sum | cut -c1-40)
 if [ ! -f "$tree/.config" ] || [ "$(cat "$tree/.dmabuf-config" 2>/dev/null)" != "$stamp" ]; then
 	echo "build: configuring (tinyconfig + $(echo $frags | sed "s|$h/||g"))"
@@ -54,6 +56,8 @@ if ! wait $pid; then
 	echo "build: FAILED (full log: $log)" >&2
 	exit 1
 fi
+# The benchmark module's copies of the base kernel must call nothing of ours.
+python3 "$h/bench.py" symbols "$tree"
 # W=1 warnings of our files fail 'make lint'; the base's own are only counted.
 echo "build: $(grep -c 'warning:' "$log") W=1 warnings in the log ($log)"
 echo "build: kernel ready in $(( $(date +%s) - start )) s"

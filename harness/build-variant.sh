@@ -7,6 +7,8 @@
 #   gcov   harness/config/gcov.config, with gcov profiling for our
 #          directories only (drivers/dma-buf/, its heaps/, and the file of
 #          the DMA core that compiles our dma-map-sgtable.c)
+#   nodebug  harness/config/nodebug.config without debug.config: the
+#          benchmark kernel of make bench
 # usage: harness/build-variant.sh BUILD NAME
 set -eu
 build=$(cd "$1" && pwd)
@@ -35,6 +37,9 @@ if [ "$name" = gcov ]; then
 	kbuild drivers/dma-buf 'GCOV_PROFILE := y'
 	kbuild drivers/dma-buf/heaps 'GCOV_PROFILE := y'
 	kbuild kernel/dma 'GCOV_PROFILE_mapping.o := y'
+fi
+if [ "$name" = nodebug ]; then
+	export DEBUG_FRAGMENT=
 fi
 EXTRA_FRAGMENT=$h/config/$name.config "$h/build-kernel.sh" "$vb"
 "$h/build-initramfs.sh" "$vb"

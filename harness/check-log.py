@@ -268,8 +268,8 @@ def kselftests(user, v):
     if not blocks:
         v.bad("no kselftest ran")
     for name, body, rc in blocks:
-        if name.startswith("fuzz-"):
-            continue    # the fuzzer's runs: judged by fuzz()
+        if name.startswith("fuzz-") or name == "ioctl-bench":
+            continue    # judged by fuzz() and bench_smoke()
         p = f = s = 0
         for line in body.splitlines():
             t = TAP.match(line)
@@ -291,6 +291,32 @@ def kselftests(user, v):
             v.problems.append("kselftest %s rc=%s" % (name, rc))
             if f == 0:
                 v.failed += 1
+
+
+def bench_module(console, v):
+    """The benchmark module's smoke run printed its figures (its cases are
+    judged with the other KUnit results; no figure is ever judged)."""
+    figures = re.findall(r"dmabuf-bench: op=(\S+) n=\d+ .*ours=", console)
+    sizes = re.findall(r"dmabuf-bench: sizeof\(struct (\w+)\)", console)
+    if not figures or not sizes:
+        v.bad("the benchmark module printed no figures")
+    else:
+        print("  bench: module smoke, %d operations, %d struct sizes" % (
+            len(set(figures)), len(sizes)))
+
+
+def bench_ioctl(user, v):
+    """The ioctl benchmark's smoke run ran every operation."""
+    runs = [b for b in BLOCK.findall(user) if b[0] == "ioctl-bench"]
+    done = re.search(r"dmabuf-ioctl-bench: done ok=(\d+) failed=(\d+)",
+                     runs[0][1]) if runs else None
+    if not done or runs[0][2] != "0" or done.group(2) != "0" or \
+            done.group(1) == "0":
+        v.bad("the ioctl benchmark's smoke run failed: %s" % (
+            runs[0][1].strip()[-600:] if runs else "it did not run"))
+    else:
+        print("  bench: ioctl smoke, %s operations" % done.group(1))
+        v.passed += 1
 
 
 def m32(user, v):
@@ -582,6 +608,8 @@ def boot(build, out, mode):
             kunit(build, out, v, console)
         if "HARNESS-BEGIN" in user:
             kselftests(user, v)
+        if "HARNESS-BEGIN ioctl-bench" in user:
+            bench_ioctl(user, v)
         if not v.passed + v.failed + v.skipped:
             v.bad("nothing ran: SUITES matched no suite and TESTS is empty")
         kmemleak(user, out, mode, v)
@@ -614,11 +642,8 @@ def boot(build, out, mode):
                 m32(user, v)            # the coverage boot runs no -m32
             else:
                 fuzz(user, v)           # its short fuzzer run
-            # Benchmark figures (reported, never judged).
-            for line in console.splitlines():
-                b = re.search(r"# bench_\w+: (.*(N=|runs per).*)$", line)
-                if b:
-                    print("  bench: " + b.group(1))
+            bench_module(console, v)
+            bench_ioctl(user, v)
         for name, rc in re.findall(r"HARNESS-MODULE (\S+) rc=(\d+)", user):
             if rc != "0":
                 v.bad("module %s failed to load (rc=%s)" % (name, rc))

@@ -10,6 +10,8 @@ pkgs="$pkgs gcc-multilib"
 pkgs="$pkgs python3-ply"
 # python3-sphinx: make htmldocs of our documentation (make docs, make lint).
 pkgs="$pkgs python3-sphinx"
+# gnuplot-nox: make bench's plots (harness/bench.py).
+pkgs="$pkgs gnuplot-nox"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

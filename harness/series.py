@@ -452,12 +452,13 @@ def cmd_check(build):
             git(gd, "rev-parse", "series^{tree}").strip():
         bad.append("the applied series' tree differs from branch series")
     # The harness's tree against the applied series: every path of the
-    # base and of prepare.py's manifest.  BASE_COPIES are build-time
-    # copies of upstream files, never committed: the one exception.
+    # base and of prepare.py's manifest.  BUILD_ONLY are build-time
+    # copies of upstream files (and a header generated from them), never
+    # committed: the one exception.
     tracked = set(git(wgd, "ls-files", "-z").split("\0")) - {""}
     with open(manifest) as f:
         man = set(f.read().split())
-    for p in sorted(man - tracked - set(prepare.BASE_COPIES.values())):
+    for p in sorted(man - tracked - set(prepare.BUILD_ONLY)):
         bad.append("in the harness tree, not in the series: " + p)
     base_paths = set(git(wgd, "ls-tree", "-r", "-z", "--name-only",
                          BASE_BRANCH).split("\0")) - {""}
@@ -525,6 +526,20 @@ def checkpatch(work, patches):
 
 # --- bisect ----------------------------------------------------------------
 
+def without_expected_warns(con):
+    """The kernel log less the WARNING lines that KUnit cases proving a
+    WARN fires announce between 'dmabuf-expect-warn: begin TAG' and
+    '... end TAG' (check-log.py judges those brackets in make check)."""
+    out, inside = [], False
+    for line in con.splitlines():
+        m = re.search(r"dmabuf-expect-warn: (begin|end) \S+", line)
+        if m:
+            inside = m.group(1) == "begin"
+        elif not (inside and "WARNING:" in line):
+            out.append(line)
+    return "\n".join(out)
+
+
 def cmd_bisect(build):
     """Build and boot every prefix; W=1 warnings may only go away."""
     gd = gitdir_of(build)
@@ -590,7 +605,8 @@ def cmd_bisect(build):
             booted = "HARNESS-START mode=bisect" in f.read()
         ran = len(re.findall(r"dma-buf: Running ", con))
         bad = re.search(r"failed with error|WARNING:|BUG:|Kernel panic|"
-                        r"possible .*deadlock|^\s*(# )?not ok ", con, re.M)
+                        r"possible .*deadlock|^\s*(# )?not ok ",
+                        without_expected_warns(con), re.M)
         if not booted or ran == 0 or bad:
             failed.append("prefix %d: fence selftests (%s/console.log)" % (
                 i, out))

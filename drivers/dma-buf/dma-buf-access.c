@@ -303,7 +303,7 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_vunmap_unlocked, DMA_BUF);
  *   buffer;
  * * whether a mapping needs synchronisation is decided once, when it is
  *   made; a coherent device pays a list lookup per call and nothing else
- *   (&dma_buf_attachment.dev_syncs stays zero).
+ *   (&dma_buf_attach_alloc.dev_syncs stays zero).
  *
  * An importer's completion path::
  *
@@ -423,7 +423,7 @@ static int dma_buf_device_access(struct dma_buf_attachment *attach,
 			dma_sync_sgtable_for_device(attach->dev, exp_sgt, dir);
 		else
 			dma_sync_sgtable_for_cpu(attach->dev, exp_sgt, dir);
-		atomic_long_inc(&attach->dev_syncs);
+		atomic_long_inc(&to_attach_alloc(attach)->dev_syncs);
 	}
 
 	/*

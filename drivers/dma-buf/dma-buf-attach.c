@@ -63,15 +63,6 @@
  */
 
 /*
- * An attachment and the mapping record its first mapping uses, allocated
- * together at attach time.
- */
-struct dma_buf_attach_alloc {
-	struct dma_buf_attachment attach;
-	struct dma_buf_mapping first;
-};
-
-/*
  * Does mapping @m need explicit synchronisation for its device, and can
  * the core's DMA API fallback do it? Sets @m->need_sync and @m->unfit.
  * Requires: @sgt mapped for @dev. A device that never needs
@@ -153,7 +144,7 @@ static bool sgt_is_mapped(struct dma_buf *dmabuf, struct sg_table *sgt)
 	struct dma_buf_mapping *m;
 
 	list_for_each_entry(a, &dmabuf->attachments, node)
-		list_for_each_entry(m, &a->mappings, node)
+		list_for_each_entry(m, &to_attach_alloc(a)->mappings, node)
 			if (m->imp_sgt && m->exp_sgt == sgt)
 				return true;
 	return false;
@@ -174,7 +165,7 @@ struct dma_buf_mapping *dma_buf_find_mapping(struct dma_buf_attachment *attach,
 {
 	struct dma_buf_mapping *m;
 
-	list_for_each_entry_rcu(m, &attach->mappings, node,
+	list_for_each_entry_rcu(m, &to_attach_alloc(attach)->mappings, node,
 				dma_resv_held(attach->dmabuf->resv)) {
 		/* Pairs with smp_store_release() in mapping_publish(). */
 		if (smp_load_acquire(&m->imp_sgt) == sgt)
@@ -191,8 +182,7 @@ struct dma_buf_mapping *dma_buf_find_mapping(struct dma_buf_attachment *attach,
  */
 static struct dma_buf_mapping *mapping_record(struct dma_buf_attachment *attach)
 {
-	struct dma_buf_attach_alloc *alloc =
-		container_of(attach, struct dma_buf_attach_alloc, attach);
+	struct dma_buf_attach_alloc *alloc = to_attach_alloc(attach);
 	struct dma_buf_mapping *m;
 
 	if (!alloc->first.imp_sgt)
@@ -214,7 +204,7 @@ static void mapping_publish(struct dma_buf_attachment *attach,
 		smp_store_release(&m->imp_sgt, imp_sgt);
 	} else {
 		m->imp_sgt = imp_sgt;
-		list_add_rcu(&m->node, &attach->mappings);
+		list_add_rcu(&m->node, &to_attach_alloc(attach)->mappings);
 	}
 }
 
@@ -367,9 +357,9 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
 	attach->importer_ops = importer_ops;
 	attach->importer_priv = importer_priv;
 	attach->peer2peer = importer_ops && importer_ops->allow_peer2peer;
-	INIT_LIST_HEAD(&attach->mappings);
-	list_add(&alloc->first.node, &attach->mappings);
-	atomic_long_set(&attach->dev_syncs, 0);
+	INIT_LIST_HEAD(&alloc->mappings);
+	list_add(&alloc->first.node, &alloc->mappings);
+	atomic_long_set(&alloc->dev_syncs, 0);
 
 	if (dmabuf->ops->attach) {
 		ret = dmabuf->ops->attach(dmabuf, attach);
@@ -391,7 +381,7 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
 		}
 		attach->sgt = sgt;
 		attach->dir = DMA_BIDIRECTIONAL;
-		attach->core_pinned = pin;
+		alloc->core_pinned = pin;
 	}
 	dma_resv_unlock(dmabuf->resv);
 	return attach;
@@ -437,6 +427,7 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_attach, DMA_BUF);
  */
 void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 {
+	struct dma_buf_attach_alloc *alloc;
 	const struct dma_buf_ops *ops;
 	struct dma_buf_mapping *m, *tmp;
 
@@ -444,10 +435,11 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 		return;
 
 	ops = dmabuf->ops;
+	alloc = to_attach_alloc(attach);
 
 	dma_resv_lock(dmabuf->resv, NULL);
 	list_del(&attach->node);
-	list_for_each_entry_safe(m, tmp, &attach->mappings, node) {
+	list_for_each_entry_safe(m, tmp, &alloc->mappings, node) {
 		if (!m->imp_sgt)
 			continue;
 		WARN_ONCE(m->imp_sgt != attach->sgt,
@@ -460,8 +452,7 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 	if (ops->detach)
 		ops->detach(dmabuf, attach);
 	/* RCU readers of the embedded record may be finishing. */
-	kfree_rcu(container_of(attach, struct dma_buf_attach_alloc, attach),
-		  first.rcu);
+	kfree_rcu(alloc, first.rcu);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_detach, DMA_BUF);
 

@@ -53,7 +53,10 @@
  * Signalling a node needs no work from the fences it depends on: when
  * signalling is enabled a single callback is armed on the newest unsignalled
  * fence of the chain and moved down the chain from irq_work each time it
- * fires, until nothing is left to wait for.
+ * fires, until nothing is left to wait for. Once moved, it waits on an
+ * earlier node with signalling enabled as a whole rather than on the
+ * fences behind it, so signalling N enabled nodes costs O(N), whatever
+ * the order their fences signal in.
  */
 
 static const char *chain_driver_name(struct dma_fence *fence)
@@ -234,7 +237,33 @@ static void chain_fence_signaled(struct dma_fence *signaled,
 }
 
 /*
+ * chain_wait_target - the fence @chain->cb should wait on for link @iter
+ *
+ * Normally the fence @iter contributes. With @may_nest, an earlier node
+ * whose own signalling is enabled is waited on as a whole instead: it
+ * signals exactly when its fence and all fences before it have, and its
+ * own callback already follows them. Without this, every enabled node
+ * would move its callback down the chain one fence at a time, and N
+ * enabled nodes signalled newest first would cost O(N^2) re-arms; with
+ * it each node waits on its enabled neighbour and the cost is O(N).
+ * Arming on a node takes that node's lock, so only callers holding no
+ * fence lock may nest (the irq_work, not enable_signaling).
+ */
+static struct dma_fence *chain_wait_target(struct dma_fence_chain *chain,
+					   struct dma_fence *iter,
+					   bool may_nest)
+{
+	if (may_nest && iter != &chain->base && dma_fence_is_chain(iter) &&
+	    test_bit(DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT, &iter->flags))
+		return iter;
+
+	return dma_fence_chain_contained(iter);
+}
+
+/*
  * chain_arm_callback - arm @chain->cb on the newest fence still pending
+ * @chain: the node
+ * @may_nest: no fence lock is held, see chain_wait_target()
  *
  * Walks from @chain towards the start of the timeline and installs the
  * callback on the first fence that has not signalled. While armed, the
@@ -244,13 +273,13 @@ static void chain_fence_signaled(struct dma_fence *signaled,
  * Return: true if armed; false if every fence of the chain has signalled,
  * in which case no reference is kept.
  */
-static bool chain_arm_callback(struct dma_fence_chain *chain)
+static bool chain_arm_callback(struct dma_fence_chain *chain, bool may_nest)
 {
 	struct dma_fence *iter;
 
 	dma_fence_get(&chain->base);
 	dma_fence_chain_for_each(iter, &chain->base) {
-		struct dma_fence *f = dma_fence_chain_contained(iter);
+		struct dma_fence *f = chain_wait_target(chain, iter, may_nest);
 
 		/* Referenced first: once armed, the callback may run at once. */
 		dma_fence_get(f);
@@ -284,7 +313,7 @@ static void chain_signal_work(struct irq_work *work)
 	struct dma_fence_chain *chain =
 		container_of(work, struct dma_fence_chain, work);
 
-	if (!chain_arm_callback(chain))
+	if (!chain_arm_callback(chain, true))
 		dma_fence_signal(&chain->base);
 
 	dma_fence_put(&chain->base);
@@ -299,7 +328,7 @@ static void chain_signal_work(struct irq_work *work)
  */
 static bool chain_enable_signaling(struct dma_fence *fence)
 {
-	return chain_arm_callback(to_dma_fence_chain(fence));
+	return chain_arm_callback(to_dma_fence_chain(fence), false);
 }
 
 /*

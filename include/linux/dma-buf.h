@@ -280,16 +280,10 @@ struct dma_buf_attach_ops {
  * @importer_ops: The dynamic importer's operations, or NULL.
  * @importer_priv: The importer's private data.
  * @priv: The exporter's private data.
- * @mappings: Mappings of this attachment not yet unmapped; private to the
- *	core, changed under the reservation lock and read under RCU.
- * @dev_syncs: How many times the core synchronised a mapping of this
- *	attachment for dma_buf_begin_access() or dma_buf_end_access();
- *	stays zero for devices that need no synchronisation.
- * @core_pinned: The core pinned the buffer for the cached mapping of a
- *	static importer; private to the core.
  *
  * Created by dma_buf_attach() or dma_buf_dynamic_attach(), freed by
- * dma_buf_detach().
+ * dma_buf_detach(). The core keeps its own state of the attachment next
+ * to it, not in it, so that the structure stays as small as 6.12's.
  */
 struct dma_buf_attachment {
 	struct dma_buf *dmabuf;
@@ -301,9 +295,6 @@ struct dma_buf_attachment {
 	const struct dma_buf_attach_ops *importer_ops;
 	void *importer_priv;
 	void *priv;
-	struct list_head mappings;
-	atomic_long_t dev_syncs;
-	bool core_pinned;
 };
 
 /**

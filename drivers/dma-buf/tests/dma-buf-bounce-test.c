@@ -38,8 +38,9 @@
  *
  * Each scenario runs for a static and a dynamic importer, with the
  * DMA-only copy of CONFIG_DMABUF_DEBUG in the importer's hands, and
- * checks &dma_buf_attachment.dev_syncs; one case makes the end call from
- * a hard interrupt (an irq_work), as a driver's completion handler would.
+ * checks the core's count of synchronisations (attach_dev_syncs()); one
+ * case makes the end call from a hard interrupt (an irq_work), as a
+ * driver's completion handler would.
  * The first case proves that
  * bouncing is really in force and fails otherwise: the suite is
  * meaningless on a normal boot, so it is a module, loaded by the harness
@@ -142,7 +143,7 @@ static void assert_bouncing(struct kunit *test, struct device *dev)
 static void bounce_scenario(struct kunit *test, struct texp *t,
 			    struct timp *imp, struct sg_table *sgt)
 {
-	long syncs = atomic_long_read(&imp->attach->dev_syncs);
+	long syncs = attach_dev_syncs(imp->attach);
 	struct iosys_map map;
 
 	KUNIT_ASSERT_EQ(test, dma_buf_vmap_unlocked(t->dmabuf, &map), 0);
@@ -161,7 +162,7 @@ static void bounce_scenario(struct kunit *test, struct texp *t,
 	KUNIT_EXPECT_TRUE_MSG(test, cpu_sees(t, BYTE_DEVICE),
 			      "device write lost by end_access");
 	KUNIT_EXPECT_TRUE(test, vmap_sees(t, &map, BYTE_DEVICE));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs),
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(imp->attach),
 			syncs + 2);
 
 	/* CPU to device. */
@@ -176,7 +177,7 @@ static void bounce_scenario(struct kunit *test, struct texp *t,
 						 DMA_TO_DEVICE), 0);
 	/* The device only read: the CPU's bytes are still the CPU's. */
 	KUNIT_EXPECT_TRUE(test, cpu_sees(t, BYTE_CPU_NEW));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs),
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(imp->attach),
 			syncs + 4);
 
 	dma_buf_vunmap_unlocked(t->dmabuf, &map);
@@ -220,7 +221,7 @@ static void static_importer_of_static_exporter(struct kunit *test)
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
 	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
 		KUNIT_EXPECT_PTR_NE(test, sgt, t->last_map_sgt);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs), 0);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(imp->attach), 0);
 
 	bounce_scenario(test, t, imp, sgt);
 
@@ -307,7 +308,7 @@ static void unfit_table_needs_the_exporter_hooks(struct kunit *test)
 						   DMA_TO_DEVICE), -EOPNOTSUPP);
 	KUNIT_EXPECT_EQ(test, dma_buf_end_access(imp->attach, sgt,
 						 DMA_FROM_DEVICE), -EOPNOTSUPP);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs), 0);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(imp->attach), 0);
 	timp_unmap(imp, sgt, DMA_BIDIRECTIONAL);
 
 	sgt = timp_map(himp, DMA_BIDIRECTIONAL);
@@ -358,7 +359,7 @@ static void static_importer_of_dynamic_exporter(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->dmabuf);
 	imp = timp_attach(test, t, "imp", NULL);
 	assert_bouncing(test, imp->dev);
-	KUNIT_EXPECT_TRUE(test, imp->attach->core_pinned);
+	KUNIT_EXPECT_TRUE(test, attach_core_pinned(imp->attach));
 
 	sgt = timp_map(imp, DMA_TO_DEVICE);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(sgt));
@@ -400,7 +401,7 @@ static void one_way_mappings_sync_their_way(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dma_buf_end_access(imp->attach, out,
 						 DMA_TO_DEVICE), 0);
 
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs), 4);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(imp->attach), 4);
 	timp_unmap(imp, out, DMA_TO_DEVICE);
 	timp_unmap(imp, in, DMA_FROM_DEVICE);
 	timp_detach(imp);
@@ -425,7 +426,7 @@ static void exporter_hooks_replace_the_core_sync(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, cpu_sees(t, BYTE_CPU_OLD));
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->end_access_calls), 1);
 	KUNIT_EXPECT_PTR_EQ(test, t->last_access_sgt, t->last_map_sgt);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs), 0);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(imp->attach), 0);
 
 	timp_unmap(imp, sgt, DMA_BIDIRECTIONAL);
 	timp_detach(imp);
@@ -479,7 +480,7 @@ static void end_access_from_a_hard_interrupt(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, call.in_irq);
 	KUNIT_EXPECT_EQ(test, call.ret, 0);
 	KUNIT_EXPECT_TRUE(test, cpu_sees(t, BYTE_DEVICE));
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs), 1);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(imp->attach), 1);
 
 	timp_unmap(imp, call.sgt, DMA_BIDIRECTIONAL);
 	timp_detach(imp);

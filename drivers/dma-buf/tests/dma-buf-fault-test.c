@@ -918,7 +918,7 @@ static void attach_enomem_at_every_allocation(struct kunit *test)
 		at = dma_buf_attach(t->dmabuf, dev);
 		sw.left = fault_disarm();
 		if (sweep_note(test, &sw, PTR_ERR_OR_ZERO(at))) {
-			KUNIT_EXPECT_TRUE(test, at->core_pinned);
+			KUNIT_EXPECT_TRUE(test, attach_core_pinned(at));
 			dma_buf_detach(t->dmabuf, at);
 		}
 		expect_attach_undone(test, t);

@@ -557,8 +557,8 @@ static void attach_static_importer(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, dma_buf_attachment_is_dynamic(at));
 	KUNIT_EXPECT_PTR_EQ(test, at->priv, (void *)t);
 	KUNIT_EXPECT_NULL(test, at->sgt);
-	KUNIT_EXPECT_FALSE(test, at->core_pinned);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&at->dev_syncs), 0);
+	KUNIT_EXPECT_FALSE(test, attach_core_pinned(at));
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(at), 0);
 	KUNIT_EXPECT_EQ(test, list_count_nodes(&dmabuf->attachments), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->attach_calls), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->map_calls), 0);
@@ -647,7 +647,7 @@ static void dynamic_attach_records_the_importer(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->pin_calls), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->map_calls), 0);
 	KUNIT_EXPECT_NULL(test, dyn->attach->sgt);
-	KUNIT_EXPECT_FALSE(test, dyn->attach->core_pinned);
+	KUNIT_EXPECT_FALSE(test, attach_core_pinned(dyn->attach));
 
 	timp_detach(dyn);
 	timp_detach(p2p);
@@ -692,7 +692,7 @@ static void static_importer_of_dynamic_exporter_pins(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->pin_calls), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->map_calls), 1);
 	KUNIT_EXPECT_EQ(test, t->last_map_dir, DMA_BIDIRECTIONAL);
-	KUNIT_EXPECT_TRUE(test, at->core_pinned);
+	KUNIT_EXPECT_TRUE(test, attach_core_pinned(at));
 	KUNIT_ASSERT_NOT_NULL(test, at->sgt);
 
 	/* Every direction gets the cached bidirectional mapping. */
@@ -724,7 +724,7 @@ static void dynamic_importer_of_static_exporter_is_mapped(struct kunit *test)
 	 * maps once at attach time, without pinning (nothing to pin).
 	 */
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->map_calls), 1);
-	KUNIT_EXPECT_FALSE(test, imp->attach->core_pinned);
+	KUNIT_EXPECT_FALSE(test, attach_core_pinned(imp->attach));
 	KUNIT_ASSERT_NOT_NULL(test, imp->attach->sgt);
 	sgt = timp_map(imp, DMA_TO_DEVICE);
 	KUNIT_EXPECT_PTR_EQ(test, sgt, imp->attach->sgt);
@@ -1836,9 +1836,9 @@ static void coherent_device_needs_no_sync(struct kunit *test)
 						 DMA_FROM_DEVICE), 0);
 	local_irq_enable();
 
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&stat->attach->dev_syncs), 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&dyn->attach->dev_syncs), 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&pinned->attach->dev_syncs), 0);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(stat->attach), 0);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(dyn->attach), 0);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(pinned->attach), 0);
 
 	timp_unmap(stat, s1, DMA_BIDIRECTIONAL);
 	timp_unmap(dyn, s2, DMA_BIDIRECTIONAL);
@@ -1882,7 +1882,7 @@ static void exporter_hooks_get_the_original_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->end_access_calls), 2);
 
 	/* The exporter's hooks replace the core's own synchronisation. */
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&imp->attach->dev_syncs), 0);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(imp->attach), 0);
 
 	/*
 	 * Every hook call ran inside a dma-fence signalling critical

@@ -9,7 +9,10 @@
 #include <kunit/test.h>
 #include <linux/dma-fence.h>
 #include <linux/dma-fence-chain.h>
+#include <linux/jiffies.h>
 #include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
@@ -449,6 +452,100 @@ static void signals_once_every_contained_fence_did(struct kunit *test)
 	retire_leaves(leaf, 3);
 }
 
+/* Callbacks armed on @fence now; 0 once it has signalled. */
+static unsigned int armed_callbacks(struct dma_fence *fence)
+{
+	unsigned long flags;
+	size_t n = 0;
+
+	spin_lock_irqsave(fence->lock, flags);
+	if (!test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		n = list_count_nodes(&fence->cb_list);
+	spin_unlock_irqrestore(fence->lock, flags);
+	return n;
+}
+
+#define ENABLED_LINKS	64
+
+/*
+ * Wait until the irq_works of the links in @chain have settled, that is
+ * until each of the @n links has its one callback armed again somewhere
+ * among @leaf and @chain, or until SIGNAL_WAIT passed. Returns how many
+ * are armed and, in @most, the largest number armed on one fence.
+ */
+static unsigned int settle_links(struct dma_fence **leaf,
+				 struct dma_fence **chain, int n,
+				 unsigned int *most)
+{
+	unsigned long timeout = jiffies + SIGNAL_WAIT;
+	unsigned int total;
+	int i;
+
+	do {
+		total = 0;
+		*most = 0;
+		for (i = 0; i < n; i++) {
+			unsigned int a = armed_callbacks(leaf[i]);
+			unsigned int b = armed_callbacks(chain[i]);
+
+			total += a + b;
+			*most = max3(*most, a, b);
+		}
+		if (total == n)
+			break;
+		cond_resched();
+	} while (time_before(jiffies, timeout));
+
+	return total;
+}
+
+/*
+ * Every link enabled, leaves signalled newest first (upstream's
+ * wait_backward pattern): each link must come to wait on its enabled
+ * predecessor, not pile its callback onto the oldest pending leaf, which
+ * is what makes the signalling of N links O(N^2). After each signal the
+ * test waits for the links' irq_works to settle, so the result does not
+ * depend on how soon they run; in the end no fence may carry more than
+ * one callback.
+ */
+static void enabled_links_signalled_newest_first_stay_linear(struct kunit *test)
+{
+	struct dma_fence **leaf, **chain;
+	unsigned int most;
+	int i;
+
+	leaf = kunit_kcalloc(test, ENABLED_LINKS, sizeof(*leaf), GFP_KERNEL);
+	chain = kunit_kcalloc(test, ENABLED_LINKS, sizeof(*chain), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, leaf);
+	KUNIT_ASSERT_NOT_NULL(test, chain);
+	build_chain(test, leaf, ENABLED_LINKS, chain);
+	/* Links are unlinked and freed as they complete: hold them all. */
+	for (i = 0; i < ENABLED_LINKS - 1; i++)
+		dma_fence_get(chain[i]);
+	for (i = 0; i < ENABLED_LINKS; i++)
+		dma_fence_enable_sw_signaling(chain[i]);
+
+	for (i = ENABLED_LINKS - 1; i > 0; i--) {
+		dma_fence_signal(leaf[i]);
+		if (settle_links(leaf, chain, ENABLED_LINKS, &most) !=
+		    ENABLED_LINKS) {
+			KUNIT_FAIL(test, "links did not re-arm after leaf %d", i);
+			break;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, most, 1);
+	KUNIT_EXPECT_EQ(test, armed_callbacks(leaf[0]), 1);
+
+	dma_fence_signal(leaf[0]);
+	KUNIT_EXPECT_GT(test, dma_fence_wait_timeout(chain[ENABLED_LINKS - 1],
+						     false, SIGNAL_WAIT), 0);
+	for (i = 0; i < ENABLED_LINKS; i++) {
+		KUNIT_EXPECT_EQ(test, dma_fence_get_status(chain[i]), 1);
+		dma_fence_put(chain[i]);
+	}
+	retire_leaves(leaf, ENABLED_LINKS);
+}
+
 static void is_signaled_without_enabling_checks_every_link(struct kunit *test)
 {
 	struct dma_fence *leaf[3], *chain[3];
@@ -708,6 +805,7 @@ static struct kunit_case dma_fence_chain_cases[] = {
 	KUNIT_CASE(find_seqno_zero_leaves_fence_alone),
 	KUNIT_CASE(find_seqno_on_plain_fence_returns_einval),
 	KUNIT_CASE(signals_once_every_contained_fence_did),
+	KUNIT_CASE(enabled_links_signalled_newest_first_stay_linear),
 	KUNIT_CASE(is_signaled_without_enabling_checks_every_link),
 	KUNIT_CASE(add_callback_on_completed_chain_returns_enoent),
 	KUNIT_CASE(set_deadline_reaches_every_pending_fence),

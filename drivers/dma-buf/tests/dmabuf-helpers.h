@@ -32,7 +32,20 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
+#include "../dma-buf-internal.h"
 #include "fence-helpers.h"
+
+/* How often the core synchronised mappings of @attach for device access. */
+static inline long attach_dev_syncs(struct dma_buf_attachment *attach)
+{
+	return atomic_long_read(&to_attach_alloc(attach)->dev_syncs);
+}
+
+/* Did the core pin the buffer for the cached mapping of @attach? */
+static inline bool attach_core_pinned(struct dma_buf_attachment *attach)
+{
+	return to_attach_alloc(attach)->core_pinned;
+}
 
 /* Longest wait for the deferred final fput() of a buffer, in ms. */
 #define TEXP_RELEASE_WAIT_MS	5000

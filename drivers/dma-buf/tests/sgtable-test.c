@@ -668,7 +668,7 @@ static void dma_buf_import_through_merging_layer(struct kunit *test)
 			0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->syncs_cpu), 1);
 	sgt_expect_synced(test, c, exp_sgt, DMA_FROM_DEVICE);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&attach->dev_syncs), 2L);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(attach), 2L);
 
 	/* CPU access through the exporter syncs the same way. */
 	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(dmabuf, DMA_FROM_DEVICE),
