@@ -256,7 +256,12 @@ static int bench_array(struct dmabuf_bench_ctx *ctx, unsigned int n,
 			kfree(members);
 			break;
 		}
-		memcpy(ctx->slots, members, n * sizeof(*members));
+		/*
+		 * The array owns @members and may free them once it is put:
+		 * keep references of our own to signal the rest afterwards.
+		 */
+		for (i = 0; i < n; i++)
+			ctx->slots[i] = dma_fence_get(members[i]);
 		bench_start(t);
 		array = dma_fence_array_create(n, members,
 					       dma_fence_context_alloc(1), 1,
@@ -273,10 +278,9 @@ static int bench_array(struct dmabuf_bench_ctx *ctx, unsigned int n,
 		if (!array) {
 			bench_fences_put((void **)members, n);
 			kfree(members);
-			return -ENOMEM;
+			ret = -ENOMEM;
 		}
-		for (i = 0; i < n; i++)
-			dma_fence_signal(ctx->slots[i]);
+		bench_fences_put(ctx->slots, n);
 	}
 	return ret;
 }
