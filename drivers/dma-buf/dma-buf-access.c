@@ -53,20 +53,18 @@
  * @dir: DMA_FROM_DEVICE to read, DMA_TO_DEVICE to write,
  *	DMA_BIDIRECTIONAL for both.
  *
- * Waits until the device work that conflicts with the access is done (the
- * writers for a read, everybody for a write), lets the exporter make its
- * caches coherent for the CPU, and then waits for the conflicting fences
- * once more. The exporter's cache maintenance thus comes after the device
- * is done, and an exporter that starts work in its hook without waiting
- * for it (a migration that adds a %DMA_RESV_USAGE_KERNEL fence, say) can
- * rely on the core not to return before that work has completed, as
- * with 6.12. The second wait costs next to nothing when the hook added
- * no fence.
+ * Lets the exporter prepare its caches for the CPU first, then waits until
+ * the device work that conflicts with the access is done: the writers for
+ * a read, everybody for a write. The order is 6.12's. An exporter that
+ * needs its cache maintenance to follow the device's work waits in its
+ * hook; one that only starts work there (a migration that adds a
+ * %DMA_RESV_USAGE_KERNEL fence, say) can count on the core's wait to
+ * cover it, since that wait comes after the hook.
  *
  * Context: Process context, may sleep and be interrupted; takes the
  * reservation lock only through the exporter.
  * Return: 0, -EINVAL for bad arguments, -ERESTARTSYS when interrupted, or
- * the exporter's error (then the core does not wait after the hook).
+ * the exporter's error (then the core does not wait).
  */
 int dma_buf_begin_cpu_access(struct dma_buf *dmabuf,
 			     enum dma_data_direction dir)
@@ -78,24 +76,17 @@ int dma_buf_begin_cpu_access(struct dma_buf *dmabuf,
 		return -EINVAL;
 	might_lock(&dmabuf->resv->lock.base);
 
-	usage = dma_resv_usage_rw(dir == DMA_TO_DEVICE ||
-				  dir == DMA_BIDIRECTIONAL);
-	ret = dma_resv_wait_timeout(dmabuf->resv, usage, true,
-				    MAX_SCHEDULE_TIMEOUT);
-	if (ret < 0)
-		return ret;
-
 	if (dmabuf->ops->begin_cpu_access) {
 		ret = dmabuf->ops->begin_cpu_access(dmabuf, dir);
 		if (ret)
 			return ret;
-		/* What the hook added, for instance a migration. */
-		ret = dma_resv_wait_timeout(dmabuf->resv, usage, true,
-					    MAX_SCHEDULE_TIMEOUT);
-		if (ret < 0)
-			return ret;
 	}
-	return 0;
+
+	usage = dma_resv_usage_rw(dir == DMA_TO_DEVICE ||
+				  dir == DMA_BIDIRECTIONAL);
+	ret = dma_resv_wait_timeout(dmabuf->resv, usage, true,
+				    MAX_SCHEDULE_TIMEOUT);
+	return ret < 0 ? ret : 0;
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_begin_cpu_access, DMA_BUF);
 

@@ -306,7 +306,8 @@ static void mapping_destroy(struct dma_buf_attachment *attach,
 	 * RCU readers in dma_buf_begin_access() may still be looking at the
 	 * record itself, never at the copied entries.
 	 */
-	sg_free_table(&m->copy);
+	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
+		sg_free_table(&m->copy);
 	if (!m->embedded)
 		kfree_rcu(m, rcu);
 }

@@ -503,8 +503,13 @@ int dma_fence_signal_timestamp_locked(struct dma_fence *fence,
 	if (test_and_set_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
 		return -EINVAL;
 
-	/* The timestamp overwrites cb_list: move the callbacks out first. */
-	list_splice(&fence->cb_list, &pending);
+	/*
+	 * The timestamp overwrites cb_list: the callbacks move to @pending
+	 * first; list_replace() leaves @pending empty if cb_list was.
+	 * (@pending is a LIST_HEAD() all the same: its two stores cost less
+	 * than the zeroing CONFIG_INIT_STACK_ALL_ZERO gives a bare one.)
+	 */
+	list_replace(&fence->cb_list, &pending);
 	fence->timestamp = timestamp;
 
 	/*
@@ -686,7 +691,7 @@ EXPORT_SYMBOL(dma_fence_free);
  * Return: true if @fence is still pending and will be signalled later,
  * false if it has signalled (possibly just now).
  */
-static bool dma_fence_arm_locked(struct dma_fence *fence)
+static __always_inline bool dma_fence_arm_locked(struct dma_fence *fence)
 {
 	bool armed_before;
 
@@ -723,6 +728,16 @@ void dma_fence_enable_sw_signaling(struct dma_fence *fence)
 {
 	unsigned long flags;
 
+	/*
+	 * A signalled fence never becomes pending again: all that is left
+	 * to do is the flag that says signalling was asked for.
+	 */
+	if (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags)) {
+		if (!test_bit(DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT, &fence->flags))
+			set_bit(DMA_FENCE_FLAG_ENABLE_SIGNAL_BIT, &fence->flags);
+		return;
+	}
+
 	spin_lock_irqsave(fence->lock, flags);
 	dma_fence_arm_locked(fence);
 	spin_unlock_irqrestore(fence->lock, flags);
@@ -757,22 +772,26 @@ int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
 	if (WARN_ON_ONCE(!fence || !cb || !func))
 		return -EINVAL;
 
-	/* An unqueued node reads as "not pending" to remove_callback. */
-	INIT_LIST_HEAD(&cb->node);
-
 	/* Cheap early exit; the state is checked again under the lock. */
 	if (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
-		return -ENOENT;
+		goto not_queued;
 
 	spin_lock_irqsave(fence->lock, flags);
 	queued = dma_fence_arm_locked(fence);
 	if (queued) {
 		cb->func = func;
 		list_add_tail(&cb->node, &fence->cb_list);
+	} else {
+		INIT_LIST_HEAD(&cb->node);
 	}
 	spin_unlock_irqrestore(fence->lock, flags);
 
 	return queued ? 0 : -ENOENT;
+
+not_queued:
+	/* An unqueued node reads as "not pending" to remove_callback. */
+	INIT_LIST_HEAD(&cb->node);
+	return -ENOENT;
 }
 EXPORT_SYMBOL(dma_fence_add_callback);
 
@@ -870,6 +889,10 @@ signed long dma_fence_default_wait(struct dma_fence *fence, bool intr,
 
 	if (WARN_ON_ONCE(timeout < 0))
 		return -EINVAL;
+
+	/* Signalled already: nothing to arm, nothing to sleep on. */
+	if (test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags))
+		return timeout ?: 1;
 
 	spin_lock_irqsave(fence->lock, flags);
 
@@ -1035,6 +1058,22 @@ remove:
 }
 EXPORT_SYMBOL(dma_fence_wait_any_timeout);
 
+/*
+ * The provider's &dma_fence_ops.wait if it has one, else the core's. The
+ * core's, by far the common case, is a direct call: no indirect branch
+ * (and no retpoline) on every wait.
+ */
+static signed long dma_fence_provider_wait(struct dma_fence *fence, bool intr,
+					   signed long timeout)
+{
+	signed long (*wait)(struct dma_fence *fence, bool intr,
+			    signed long timeout) = fence->ops->wait;
+
+	if (likely(!wait))
+		return dma_fence_default_wait(fence, intr, timeout);
+	return wait(fence, intr, timeout);
+}
+
 /**
  * dma_fence_wait_timeout - sleep until a fence signals, with a time limit
  * @fence: the fence to wait for
@@ -1056,8 +1095,6 @@ EXPORT_SYMBOL(dma_fence_wait_any_timeout);
 signed long dma_fence_wait_timeout(struct dma_fence *fence, bool intr,
 				   signed long timeout)
 {
-	signed long (*wait)(struct dma_fence *fence, bool intr,
-			    signed long timeout);
 	signed long ret;
 
 	might_sleep();
@@ -1069,10 +1106,8 @@ signed long dma_fence_wait_timeout(struct dma_fence *fence, bool intr,
 
 	dma_fence_enable_sw_signaling(fence);
 
-	wait = fence->ops->wait ?: dma_fence_default_wait;
-
 	trace_dma_fence_wait_start(fence);
-	ret = wait(fence, intr, timeout);
+	ret = dma_fence_provider_wait(fence, intr, timeout);
 	trace_dma_fence_wait_end(fence);
 
 	return ret;

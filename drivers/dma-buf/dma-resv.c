@@ -782,17 +782,16 @@ struct dma_fence *dma_resv_iter_next_unlocked(struct dma_resv_iter *cursor)
 EXPORT_SYMBOL(dma_resv_iter_next_unlocked);
 
 /*
- * The next fence of a locked walk whose usage @cursor selects, signalled
- * or not, or NULL at the end. No reference is taken: the lock keeps it.
+ * The next fence of locked walk @cursor in @list whose usage the cursor
+ * selects, signalled or not, or NULL at the end. No reference is taken:
+ * the lock keeps the fence.
  */
-static struct dma_fence *resv_iter_locked_step(struct dma_resv_iter *cursor)
+static __always_inline struct dma_fence *
+resv_iter_locked_step(struct dma_resv_iter *cursor, struct dma_resv_list *list)
 {
-	struct dma_resv_list *list = cursor->fences;
-
 	if (!list)
 		return NULL;
 
-	cursor->num_fences = list->count;
 	while (cursor->index < list->count) {
 		unsigned long entry = list->slot[cursor->index++];
 
@@ -826,7 +825,7 @@ struct dma_fence *dma_resv_iter_first(struct dma_resv_iter *cursor)
 	cursor->fences = resv_list_locked(cursor->obj);
 	cursor->num_fences = 0;
 	cursor->index = 0;
-	fence = resv_iter_locked_step(cursor);
+	fence = resv_iter_locked_step(cursor, cursor->fences);
 	cursor->is_restarted = true;
 
 	return fence;
@@ -843,15 +842,22 @@ EXPORT_SYMBOL_GPL(dma_resv_iter_first);
  */
 struct dma_fence *dma_resv_iter_next(struct dma_resv_iter *cursor)
 {
+	struct dma_resv_list *list = resv_list_locked(cursor->obj);
+
 	dma_resv_assert_held(cursor->obj);
 
 	cursor->is_restarted = false;
-	/* The list was reallocated under the walk: its slots may be gone. */
-	if (WARN_ON_ONCE(cursor->fences &&
-			 cursor->fences != resv_list_locked(cursor->obj)))
-		return NULL;
-
-	return resv_iter_locked_step(cursor);
+	/*
+	 * The walk reads the published list, never a copy of its address
+	 * that a reservation in the middle of the walk (a caller bug) may
+	 * have freed: the walk then goes on at the same index of the new
+	 * list (the old one's unsignalled fences, in order), and may miss
+	 * fences but never reads freed memory.
+	 */
+	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
+		WARN_ONCE(list != cursor->fences,
+			  "dma-resv: fence list reallocated during a locked walk\n");
+	return resv_iter_locked_step(cursor, list);
 }
 EXPORT_SYMBOL_GPL(dma_resv_iter_next);
 

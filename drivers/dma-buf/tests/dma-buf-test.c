@@ -1481,8 +1481,34 @@ static void cpu_access_wait_is_interruptible(struct kunit *test)
 	add_buf_fence(test, t->dmabuf, writer, DMA_RESV_USAGE_WRITE);
 	run_signalled(test, signalled_begin_cpu_fn, &call);
 	KUNIT_EXPECT_EQ(test, call.ret, -ERESTARTSYS);
-	/* The exporter is not asked to prepare for an access that failed. */
-	KUNIT_EXPECT_EQ(test, atomic_read(&t->begin_cpu_calls), 0);
+	/* As with 6.12, the hook ran before the wait that was interrupted. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->begin_cpu_calls), 1);
+}
+
+/*
+ * 6.12's order: the exporter's hook first, then the wait. The hook thus
+ * sees a writer that was already there still pending.
+ */
+static void cpu_access_hook_runs_before_the_wait(struct kunit *test)
+{
+	struct texp *t = texp_new(test, TEXP_STATIC, 1);
+	struct dma_fence *writer = managed_fence(test);
+	struct fence_job job;
+	bool done;
+	int ret;
+
+	add_buf_fence(test, t->dmabuf, writer, DMA_RESV_USAGE_WRITE);
+	t->cpu_migrate_fence = writer;
+	start_late_signal(test, &job, writer);
+	ret = dma_buf_begin_cpu_access(t->dmabuf, DMA_FROM_DEVICE);
+	done = dma_fence_is_signaled(writer);
+	fence_job_finish(&job);
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, t->cpu_migrate_seen_pending);
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(t->dmabuf,
+						     DMA_FROM_DEVICE), 0);
 }
 
 static void cpu_access_rejects_null(struct kunit *test)
@@ -1767,6 +1793,7 @@ static struct kunit_case dma_buf_cpu_cases[] = {
 	KUNIT_CASE(cpu_access_waits_for_fences_the_hook_added),
 	KUNIT_CASE(cpu_access_hook_error_skips_the_wait),
 	KUNIT_CASE(cpu_access_wait_is_interruptible),
+	KUNIT_CASE(cpu_access_hook_runs_before_the_wait),
 	KUNIT_CASE(cpu_access_rejects_null),
 	KUNIT_CASE(vmap_is_counted),
 	KUNIT_CASE(vmap_failure_changes_nothing),

@@ -1263,6 +1263,46 @@ static void locked_walk_flags_only_first_fence_restarted(struct kunit *test)
 	put_fences(f, NUM_USAGES);
 }
 
+/*
+ * A caller that reserves in the middle of a locked walk breaks the
+ * contract: the list may be reallocated under the cursor. The walk must
+ * not read the freed list; it goes on in the new one (and with
+ * CONFIG_DMABUF_DEBUG says so once).
+ */
+static void locked_walk_survives_a_reservation_midway(struct kunit *test)
+{
+	struct dma_fence *f[2];
+	struct dma_resv_iter cursor;
+	struct dma_fence *first, *second;
+	struct dma_resv obj;
+
+	f[0] = new_fence(test, &mock_ops_plain, 1);
+	f[1] = new_fence(test, &mock_ops_plain, 2);
+	dma_resv_init(&obj);
+	lock_resv(test, &obj);
+	KUNIT_ASSERT_EQ(test, dma_resv_reserve_fences(&obj, 2), 0);
+	dma_resv_add_fence(&obj, f[0], DMA_RESV_USAGE_WRITE);
+	dma_resv_add_fence(&obj, f[1], DMA_RESV_USAGE_READ);
+
+	dma_resv_iter_begin(&cursor, &obj, DMA_RESV_USAGE_READ);
+	first = dma_resv_iter_first(&cursor);
+	/* Far more than the list has room for: it is rebuilt. */
+	KUNIT_EXPECT_EQ(test, dma_resv_reserve_fences(&obj, 256), 0);
+	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
+		expect_warn_begin("resv-locked-walk-realloc");
+	second = dma_resv_iter_next(&cursor);
+	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
+		expect_warn_end("resv-locked-walk-realloc");
+	KUNIT_EXPECT_PTR_EQ(test, first, f[0]);
+	KUNIT_EXPECT_PTR_EQ(test, second, f[1]);
+	KUNIT_EXPECT_NULL(test, dma_resv_iter_next(&cursor));
+	dma_resv_iter_end(&cursor);
+	dma_resv_unlock(&obj);
+
+	dma_resv_fini(&obj);
+	put_fences(f, 2);
+}
+
 static void unlocked_walk_holds_a_reference_outside_rcu(struct kunit *test)
 {
 	struct dma_fence *f[NUM_USAGES];
@@ -2310,6 +2350,7 @@ static struct kunit_case dma_resv_cases[] = {
 	KUNIT_CASE(replace_fences_swaps_every_fence_of_context),
 	KUNIT_CASE(replace_fences_without_match_changes_nothing),
 	KUNIT_CASE(locked_walk_flags_only_first_fence_restarted),
+	KUNIT_CASE(locked_walk_survives_a_reservation_midway),
 	KUNIT_CASE(unlocked_walk_holds_a_reference_outside_rcu),
 	KUNIT_CASE(unlocked_walk_skips_nothing_pending),
 	KUNIT_CASE(unlocked_walk_survives_changes_midway),

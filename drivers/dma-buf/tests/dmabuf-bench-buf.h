@@ -7,7 +7,8 @@
  * once and hands out on every map without DMA-mapping it, and CPU access
  * callbacks that return at once. What is measured is the core's own path
  * between the importer and that exporter. The importer is the runner's
- * device, which is coherent and has no DMA operations.
+ * device, with a 64-bit DMA mask and no DMA operations: coherent, and
+ * known to the DMA core to need no synchronisation, like a PCI device.
  */
 
 #ifndef _DMA_BUF_TESTS_DMABUF_BENCH_BUF_H
