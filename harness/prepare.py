@@ -39,6 +39,7 @@ OWNED = [
     "virtio_dma_buf", "dma-sgtable", "sgtable-iter")] + ["include/uapi/linux/%s.h" % n for n in (
         "dma-buf", "sync_file", "dma-heap", "udmabuf")] + [
     "include/trace/events/dma_fence.h",
+    "include/trace/events/dma_buf.h",
 ]
 # Upstream's own selftests: never committed here, copied from the base and
 # run against our implementation.

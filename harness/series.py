@@ -58,7 +58,8 @@ PATCHES = [
         DB + "dma-buf.c", DB + "dma-buf-attach.c", DB + "dma-buf-access.c",
         DB + "dma-buf-internal.h", DB + "dma-buf-sysfs-stats.c",
         DB + "dma-buf-sysfs-stats.h", INC + "dma-buf.h",
-        UAPI + "dma-buf.h"]),
+        UAPI + "dma-buf.h", DB + "dma-buf-trace.h",
+        "include/trace/events/dma_buf.h"]),
     ("05-sync-file", [
         DB + "sync_file.c", DB + "sw_sync.c", DB + "sync_debug.c",
         DB + "sync_debug.h", DB + "sync_trace.h", INC + "sync_file.h",

@@ -15,6 +15,7 @@
 #include <linux/overflow.h>
 
 #include "dma-buf-internal.h"
+#include "dma-buf-trace.h"
 
 /**
  * DOC: dma-buf CPU access
@@ -144,6 +145,8 @@ int dma_buf_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma,
 
 	vma_set_file(vma, dmabuf->file);
 	vma->vm_pgoff = pgoff;
+
+	DMA_BUF_TRACE(dma_buf_mmap, dmabuf);
 	return dmabuf->ops->mmap(dmabuf, vma);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_mmap, DMA_BUF);

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 
 #include "dma-buf-internal.h"
+#include "dma-buf-trace.h"
 
 /**
  * DOC: dma-buf attachments
@@ -385,6 +386,9 @@ dma_buf_dynamic_attach(struct dma_buf *dmabuf, struct device *dev,
 		alloc->core_pinned = pin;
 	}
 	dma_resv_unlock(dmabuf->resv);
+
+	DMA_BUF_TRACE(dma_buf_dynamic_attach, dmabuf, attach,
+		      dma_buf_attachment_is_dynamic(attach), dev);
 	return attach;
 
 err_detach:
@@ -452,6 +456,8 @@ void dma_buf_detach(struct dma_buf *dmabuf, struct dma_buf_attachment *attach)
 
 	if (ops->detach)
 		ops->detach(dmabuf, attach);
+	DMA_BUF_TRACE(dma_buf_detach, dmabuf, attach,
+		      dma_buf_attachment_is_dynamic(attach), attach->dev);
 	/* RCU readers of the embedded record may be finishing. */
 	kfree_rcu(alloc, first.rcu);
 }

@@ -4,6 +4,7 @@
  * the dmabuf pseudo-filesystem.
  */
 
+#include <kunit/visibility.h>
 #include <linux/debugfs.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-fence-unwrap.h>
@@ -22,6 +23,9 @@
 
 #include "dma-buf-internal.h"
 #include "dma-buf-sysfs-stats.h"
+
+#define CREATE_TRACE_POINTS
+#include "dma-buf-trace.h"
 
 /**
  * DOC: dma-buf overview
@@ -96,7 +100,12 @@ static struct vfsmount *dma_buf_mnt;
 static atomic64_t dma_buf_next_ino = ATOMIC64_INIT(0);
 
 #if IS_ENABLED(CONFIG_DEBUG_FS)
-/* Every live buffer, for bufinfo; taken before any reservation lock. */
+/*
+ * Every live buffer, for bufinfo and dma_buf_iter_begin(); the lock is
+ * taken before any reservation lock. A buffer is on the list from the end
+ * of dma_buf_export() until its file's last reference is gone, so a file
+ * reference taken under the lock keeps it there.
+ */
 static DEFINE_MUTEX(dma_buf_list_lock);
 static LIST_HEAD(dma_buf_list);
 
@@ -113,7 +122,83 @@ static void dma_buf_list_del(struct dma_buf *dmabuf)
 	list_del(&dmabuf->list_node);
 	mutex_unlock(&dma_buf_list_lock);
 }
+
+/*
+ * The first buffer from @pos on (the list head itself: from the start)
+ * whose file still has references, with one more taken for the caller,
+ * or NULL. Requires dma_buf_list_lock: a buffer whose last reference is
+ * going stays listed, and its memory valid, until its release takes that
+ * lock to unlink it.
+ */
+static struct dma_buf *dma_buf_list_get_from(struct list_head *pos)
+{
+	struct dma_buf *dmabuf;
+
+	lockdep_assert_held(&dma_buf_list_lock);
+	for (pos = pos->next; pos != &dma_buf_list; pos = pos->next) {
+		dmabuf = list_entry(pos, struct dma_buf, list_node);
+		if (get_file_active(&dmabuf->file))
+			return dmabuf;
+	}
+	return NULL;
+}
+
+/**
+ * dma_buf_iter_begin - start a walk over every live buffer
+ *
+ * For the BPF dma-buf iterator (as in mainline, which added both functions
+ * in Linux 6.16): the walk sees every buffer exported and not yet released,
+ * each one with a reference held, and none of the core's locks is held
+ * between steps, so the caller may sleep and buffers may come and go
+ * meanwhile. A buffer whose last reference is being dropped concurrently
+ * is skipped. Continue with dma_buf_iter_next(); a walk stopped early
+ * drops the reference of its current buffer with dma_buf_put().
+ *
+ * Context: Process context, may sleep; takes the core's buffer-list mutex,
+ * so no reservation lock may be held.
+ * Return: The first live buffer, with a reference the caller owns, or NULL
+ * when there is none.
+ */
+struct dma_buf *dma_buf_iter_begin(void)
+{
+	struct dma_buf *dmabuf;
+
+	mutex_lock(&dma_buf_list_lock);
+	dmabuf = dma_buf_list_get_from(&dma_buf_list);
+	mutex_unlock(&dma_buf_list_lock);
+	return dmabuf;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_buf_iter_begin);
+
+/**
+ * dma_buf_iter_next - step a walk over every live buffer
+ * @dmabuf: The current buffer, from dma_buf_iter_begin() or an earlier
+ *	dma_buf_iter_next(); the walk's reference to it is dropped.
+ *
+ * Buffers exported after the walk passed their place in the list (new ones
+ * go to its end) are seen; buffers released meanwhile are not.
+ *
+ * Context: Process context, may sleep; no reservation lock may be held.
+ * Return: The next live buffer, with a reference the caller owns, or NULL
+ * at the end of the walk.
+ */
+struct dma_buf *dma_buf_iter_next(struct dma_buf *dmabuf)
+{
+	struct dma_buf *next;
+
+	/*
+	 * The reference to @dmabuf keeps it listed while its successor is
+	 * looked for; it is dropped only once the lock is released.
+	 */
+	mutex_lock(&dma_buf_list_lock);
+	next = dma_buf_list_get_from(&dmabuf->list_node);
+	mutex_unlock(&dma_buf_list_lock);
+	dma_buf_put(dmabuf);
+	return next;
+}
+EXPORT_SYMBOL_IF_KUNIT(dma_buf_iter_next);
 #else
+/* Without debugfs there is no list, as in 6.12, and no walk over it. */
 static void dma_buf_list_add(struct dma_buf *dmabuf) { }
 static void dma_buf_list_del(struct dma_buf *dmabuf) { }
 #endif
@@ -221,6 +306,8 @@ static int dma_buf_mmap_file(struct file *file, struct vm_area_struct *vma)
 		return -EOVERFLOW;
 	if (end > dmabuf->size >> PAGE_SHIFT)
 		return -EINVAL;
+
+	DMA_BUF_TRACE(dma_buf_mmap_internal, dmabuf);
 	return dmabuf->ops->mmap(dmabuf, vma);
 }
 
@@ -669,6 +756,8 @@ struct dma_buf *dma_buf_export(const struct dma_buf_export_info *exp_info)
 	file->private_data = dmabuf;
 	file->f_path.dentry->d_fsdata = dmabuf;
 	dma_buf_list_add(dmabuf);
+
+	DMA_BUF_TRACE(dma_buf_export, dmabuf);
 	return dmabuf;
 
 err_file:
@@ -698,9 +787,13 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_export, DMA_BUF);
 struct dma_buf *dma_buf_get(int fd)
 {
 	struct file *file = fget(fd);
+	struct dma_buf *dmabuf;
 
-	if (file && is_dma_buf_file(file))
-		return file->private_data;
+	if (file && is_dma_buf_file(file)) {
+		dmabuf = file->private_data;
+		DMA_BUF_TRACE(dma_buf_get, dmabuf, fd);
+		return dmabuf;
+	}
 	if (!file)
 		return ERR_PTR(-EBADF);
 	fput(file);
@@ -720,9 +813,13 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_get, DMA_BUF);
  */
 void dma_buf_put(struct dma_buf *dmabuf)
 {
+	if (WARN_ON(!dmabuf || !dmabuf->file))
+		return;
+
+	/* Before the reference goes: it may be the last one. */
+	DMA_BUF_TRACE(dma_buf_put, dmabuf);
 	/* The file's reference count is the buffer's. */
-	if (!WARN_ON(!dmabuf || !dmabuf->file))
-		fput(dmabuf->file);
+	fput(dmabuf->file);
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_put, DMA_BUF);
 
@@ -743,8 +840,14 @@ int dma_buf_fd(struct dma_buf *dmabuf, int flags)
 
 	if (dmabuf && dmabuf->file) {
 		fd = get_unused_fd_flags(flags);
-		if (fd >= 0)
+		if (fd >= 0) {
+			/*
+			 * Before the install: once installed, another thread
+			 * may close the descriptor and free the buffer.
+			 */
+			DMA_BUF_TRACE(dma_buf_fd, dmabuf, fd);
 			fd_install(fd, dmabuf->file);
+		}
 	}
 	return fd;
 }

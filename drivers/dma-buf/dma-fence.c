@@ -611,6 +611,49 @@ int dma_fence_signal(struct dma_fence *fence)
 }
 EXPORT_SYMBOL(dma_fence_signal);
 
+/**
+ * dma_fence_check_and_signal_locked - signal a fence unless it is done
+ * @fence: the fence to complete
+ *
+ * Signals @fence as dma_fence_signal_locked() does and tells the caller
+ * whether somebody else got there first. The flag is tested and set in one
+ * atomic step, so of several callers exactly one sees false.
+ *
+ * Context: Any context; &dma_fence.lock of @fence must be held.
+ * Return: true if @fence had already signalled (nothing changed), false if
+ * this call signalled it.
+ */
+bool dma_fence_check_and_signal_locked(struct dma_fence *fence)
+{
+	/* The signalling helper fails exactly when the bit was already set. */
+	return dma_fence_signal_timestamp_locked(fence, ktime_get()) != 0;
+}
+EXPORT_SYMBOL(dma_fence_check_and_signal_locked);
+
+/**
+ * dma_fence_check_and_signal - signal a fence unless it is done
+ * @fence: the fence to complete
+ *
+ * Takes &dma_fence.lock and calls dma_fence_check_and_signal_locked(). As
+ * in mainline, and unlike dma_fence_signal(), the call is not a signalling
+ * critical section of its own (see dma_fence_begin_signalling()).
+ *
+ * Context: Any context; &dma_fence.lock of @fence must not be held.
+ * Return: true if @fence had already signalled (nothing changed), false if
+ * this call signalled it.
+ */
+bool dma_fence_check_and_signal(struct dma_fence *fence)
+{
+	unsigned long irqflags;
+	bool done;
+
+	spin_lock_irqsave(fence->lock, irqflags);
+	done = dma_fence_check_and_signal_locked(fence);
+	spin_unlock_irqrestore(fence->lock, irqflags);
+	return done;
+}
+EXPORT_SYMBOL(dma_fence_check_and_signal);
+
 /*
  * dma_fence_signal_abandoned - complete a fence nobody holds any more.
  *

@@ -2,8 +2,10 @@
 /*
  * dma-heap core functions that are not part of the heap provider interface:
  * the allocation path shared by the ioctl and in-kernel tests, and the
- * lookup and removal that only the KUnit suite uses (the provider interface
- * of this kernel has no way to take a heap away again).
+ * lookup and removal that only the KUnit suites use (the provider interface
+ * of this kernel has no way to take a heap away again). With CONFIG_KUNIT
+ * they are exported to test modules in the EXPORTED_FOR_KUNIT_TESTING
+ * namespace.
  */
 #ifndef _DMA_HEAP_INTERNAL_H
 #define _DMA_HEAP_INTERNAL_H

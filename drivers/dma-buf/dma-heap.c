@@ -4,6 +4,7 @@
  * user space allocates dma-bufs.
  */
 
+#include <kunit/visibility.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/dma-buf.h>
@@ -23,6 +24,7 @@
 #include <linux/xarray.h>
 #include <uapi/linux/dma-heap.h>
 
+#include "dma-buf-trace.h"
 #include "dma-heap-internal.h"
 
 /**
@@ -58,6 +60,12 @@
  *
  * and my_heap_allocate() finds its pool again with
  * dma_heap_get_drvdata(heap).
+ *
+ * A provider may be a module: dma_heap_add(), dma_heap_get_drvdata() and
+ * dma_heap_get_name() are exported in the DMA_BUF_HEAP symbol namespace,
+ * as in mainline since Linux 6.18, so the module says
+ * MODULE_IMPORT_NS(DMA_BUF_HEAP). Heaps cannot be removed, so such a
+ * module has no exit function and stays loaded once it registered a heap.
  *
  * Sizes: a request for 0 bytes, or for a size whose page-rounded value
  * does not fit in an unsigned long, is malformed and fails with -EINVAL;
@@ -213,6 +221,7 @@ struct dma_buf *dma_heap_alloc_buffer(struct dma_heap *heap, u64 len,
 		return ERR_PTR(-ENOMEM);
 	return dmabuf;
 }
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_alloc_buffer);
 
 /* Argument sizes handled without an allocation. */
 #define DMA_HEAP_ARG_ONSTACK	128
@@ -281,6 +290,8 @@ static long dma_heap_ioctl_alloc(struct dma_heap *heap, unsigned int cmd,
 		ret = -EFAULT;
 		goto out;
 	}
+	/* The event dma_buf_fd() would emit, before the buffer is visible. */
+	DMA_BUF_TRACE(dma_buf_fd, dmabuf, fd);
 	fd_install(fd, dmabuf->file);
 out:
 	if (req != &onstack.req)
@@ -323,6 +334,7 @@ void *dma_heap_get_drvdata(struct dma_heap *heap)
 {
 	return heap->priv;
 }
+EXPORT_SYMBOL_NS_GPL(dma_heap_get_drvdata, DMA_BUF_HEAP);
 
 /**
  * dma_heap_get_name() - name of a heap
@@ -336,6 +348,7 @@ const char *dma_heap_get_name(struct dma_heap *heap)
 {
 	return heap->name;
 }
+EXPORT_SYMBOL_NS_GPL(dma_heap_get_name, DMA_BUF_HEAP);
 
 /*
  * Create the character device and the device node of @heap, whose devt
@@ -389,7 +402,8 @@ static void dma_heap_unpublish(struct dma_heap *heap)
  * @exp_info: name, operations and provider data of the heap
  *
  * Creates /dev/dma_heap/@exp_info->name.  The name string is borrowed and
- * must outlive the heap; heaps are never unregistered.
+ * must outlive the heap; heaps are never unregistered, so a provider that
+ * is a module must never be unloaded once this succeeded.
  *
  * Context: Process context, may sleep; takes the core's registration
  * mutex.
@@ -448,6 +462,7 @@ unlock:
 	}
 	return heap;
 }
+EXPORT_SYMBOL_NS_GPL(dma_heap_add, DMA_BUF_HEAP);
 
 /**
  * dma_heap_lookup() - find a registered heap by name
@@ -470,6 +485,7 @@ struct dma_heap *dma_heap_lookup(const char *name)
 	mutex_unlock(&dma_heap_lock);
 	return heap;
 }
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_lookup);
 
 /**
  * dma_heap_put() - drop a reference to a heap
@@ -481,6 +497,7 @@ void dma_heap_put(struct dma_heap *heap)
 {
 	kref_put(&heap->ref, dma_heap_free);
 }
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_put);
 
 /**
  * dma_heap_remove() - unregister a heap (tests only)
@@ -501,6 +518,7 @@ void dma_heap_remove(struct dma_heap *heap)
 	mutex_unlock(&dma_heap_lock);
 	dma_heap_put(heap);
 }
+EXPORT_SYMBOL_IF_KUNIT(dma_heap_remove);
 
 /*
  * Reserve the device numbers and register the class before any provider

@@ -199,7 +199,9 @@ struct dma_buf_ops {
  *	protected by @name_lock.
  * @name_lock: Protects @name against concurrent renames and readers.
  * @owner: The exporting module, referenced while the buffer exists.
- * @list_node: Entry in the core's list of all buffers, for debugfs.
+ * @list_node: Entry in the core's list of all live buffers, for debugfs
+ *	and dma_buf_iter_begin(); only with CONFIG_DEBUG_FS, as in 6.12
+ *	(mainline keeps it in every configuration since Linux 6.16).
  * @priv: The exporter's private data.
  * @resv: The reservation object: the lock and the fences of the buffer.
  *	Embedded after the structure when the exporter provides none.
@@ -223,7 +225,7 @@ struct dma_buf {
 	spinlock_t name_lock;	/* protects name */
 	struct module *owner;	/* pinned while the buffer lives */
 #if IS_ENABLED(CONFIG_DEBUG_FS)
-	struct list_head list_node;	/* in the bufinfo list */
+	struct list_head list_node;	/* in the list of live buffers */
 #endif
 	void *priv;
 	struct dma_resv *resv;	/* never NULL */
@@ -418,5 +420,14 @@ int dma_buf_begin_access(struct dma_buf_attachment *attach,
 			 struct sg_table *sgt, enum dma_data_direction dir);
 int dma_buf_end_access(struct dma_buf_attachment *attach,
 		       struct sg_table *sgt, enum dma_data_direction dir);
+
+#if IS_ENABLED(CONFIG_DEBUG_FS)
+/*
+ * A walk over every live buffer (mainline's, for the BPF iterator). The
+ * list it walks exists only with debugfs, as in 6.12's struct dma_buf.
+ */
+struct dma_buf *dma_buf_iter_begin(void);
+struct dma_buf *dma_buf_iter_next(struct dma_buf *dmabuf);
+#endif
 
 #endif /* __DMA_BUF_H__ */

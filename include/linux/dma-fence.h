@@ -341,6 +341,8 @@ int dma_fence_signal_timestamp_locked(struct dma_fence *fence,
 int dma_fence_signal_timestamp(struct dma_fence *fence, ktime_t timestamp);
 int dma_fence_signal_locked(struct dma_fence *fence);
 int dma_fence_signal(struct dma_fence *fence);
+bool dma_fence_check_and_signal_locked(struct dma_fence *fence);
+bool dma_fence_check_and_signal(struct dma_fence *fence);
 
 /* Consumer side: callbacks, arming and the core wait. */
 int dma_fence_add_callback(struct dma_fence *fence, struct dma_fence_cb *cb,
@@ -373,6 +375,25 @@ static inline void __dma_fence_might_wait(void)
 {
 }
 #endif
+
+/**
+ * dma_fence_test_signaled_flag - read the signalled flag and nothing else
+ * @fence: fence whose state is wanted
+ *
+ * Unlike dma_fence_is_signaled(), this neither asks the provider through
+ * &dma_fence_ops.signaled nor signals anything: it only reports whether
+ * somebody has signalled @fence already. The answer may be stale as soon as
+ * it is returned when it is false; once true it stays true. Whoever relies
+ * on a false answer must make sure by other means that the fence will be
+ * signalled.
+ *
+ * Context: Any context.
+ * Return: true if @fence has been signalled.
+ */
+static inline bool dma_fence_test_signaled_flag(struct dma_fence *fence)
+{
+	return test_bit(DMA_FENCE_FLAG_SIGNALED_BIT, &fence->flags);
+}
 
 /**
  * dma_fence_is_signaled_locked - test for completion, lock already held

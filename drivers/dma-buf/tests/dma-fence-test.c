@@ -461,6 +461,78 @@ static void signal_locked_works_under_the_fence_lock(struct kunit *test)
 	dma_fence_put(f);
 }
 
+/* Mainline's check-and-signal (Linux 7.0): true means "was done already". */
+static void check_and_signal_reports_who_signalled(struct kunit *test)
+{
+	struct dma_fence *f = new_fence(test, &mock_ops_plain, 1);
+	struct cb_probe probe;
+
+	cb_probe_init(&probe, NULL);
+	KUNIT_ASSERT_EQ(test, dma_fence_add_callback(f, &probe.cb,
+						     cb_probe_func), 0);
+
+	KUNIT_EXPECT_FALSE(test, dma_fence_check_and_signal(f));
+	KUNIT_EXPECT_EQ(test, atomic_read(&probe.calls), 1);
+	KUNIT_EXPECT_TRUE(test, dma_fence_test_signaled_flag(f));
+	KUNIT_EXPECT_TRUE(test, test_bit(DMA_FENCE_FLAG_TIMESTAMP_BIT,
+					 &f->flags));
+	KUNIT_EXPECT_EQ(test, dma_fence_get_status(f), 1);
+
+	/* Later calls change nothing and say so. */
+	KUNIT_EXPECT_TRUE(test, dma_fence_check_and_signal(f));
+	KUNIT_EXPECT_EQ(test, dma_fence_signal(f), -EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&probe.calls), 1);
+	dma_fence_put(f);
+}
+
+static void check_and_signal_of_signalled_fence_keeps_it(struct kunit *test)
+{
+	struct dma_fence *f = new_fence(test, &mock_ops_plain, 1);
+
+	KUNIT_ASSERT_EQ(test, dma_fence_signal_timestamp(f, TS_FIRST), 0);
+	KUNIT_EXPECT_TRUE(test, dma_fence_check_and_signal(f));
+	/* The first signal's timestamp survives. */
+	KUNIT_EXPECT_EQ(test, dma_fence_timestamp(f), TS_FIRST);
+	dma_fence_put(f);
+}
+
+static void check_and_signal_locked_works_under_the_lock(struct kunit *test)
+{
+	struct dma_fence *f = new_fence(test, &mock_ops_plain, 1);
+	unsigned long flags;
+	bool first, second;
+
+	spin_lock_irqsave(f->lock, flags);
+	first = dma_fence_check_and_signal_locked(f);
+	second = dma_fence_check_and_signal_locked(f);
+	spin_unlock_irqrestore(f->lock, flags);
+
+	KUNIT_EXPECT_FALSE(test, first);
+	KUNIT_EXPECT_TRUE(test, second);
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f));
+	dma_fence_put(f);
+}
+
+/* The flag test never asks the provider and never signals. */
+static void test_signaled_flag_reads_only_the_flag(struct kunit *test)
+{
+	struct dma_fence *f = new_fence(test, &mock_ops_full, 1);
+	struct mock_fence *mf = to_mock_fence(f);
+
+	WRITE_ONCE(mf->hw_done, true);
+	KUNIT_EXPECT_FALSE(test, dma_fence_test_signaled_flag(f));
+	KUNIT_EXPECT_EQ(test, atomic_read(&mf->signaled_calls), 0);
+	KUNIT_EXPECT_FALSE(test, test_bit(DMA_FENCE_FLAG_SIGNALED_BIT,
+					  &f->flags));
+
+	/* dma_fence_is_signaled() asks, and latches the answer. */
+	KUNIT_EXPECT_TRUE(test, dma_fence_is_signaled(f));
+	KUNIT_EXPECT_EQ(test, atomic_read(&mf->signaled_calls), 1);
+	KUNIT_EXPECT_TRUE(test, dma_fence_test_signaled_flag(f));
+	KUNIT_EXPECT_EQ(test, atomic_read(&mf->signaled_calls), 1);
+	dma_fence_put(f);
+}
+
 static void signal_timestamp_records_given_time(struct kunit *test)
 {
 	struct dma_fence *f = new_fence(test, &mock_ops_plain, 1);
@@ -1450,6 +1522,32 @@ static void race_enable_settle(struct fence_race *race)
 	dma_fence_put(cr->fence);
 }
 
+static void race_check_and_signal_a(struct fence_race *race)
+{
+	struct callback_race *cr = race->data;
+
+	cr->ret_a = dma_fence_check_and_signal(cr->fence);
+}
+
+static void race_check_and_signal_b(struct fence_race *race)
+{
+	struct callback_race *cr = race->data;
+
+	cr->ret_b = dma_fence_check_and_signal(cr->fence);
+}
+
+/* Exactly one caller learns it signalled; the callback ran once. */
+static void race_check_and_signal_settle(struct fence_race *race)
+{
+	struct callback_race *cr = race->data;
+
+	if (!cr->ret_b)
+		cr->b_won++;
+	if (cr->ret_a == cr->ret_b || atomic_read(&cr->probe.calls) != 1)
+		cr->bad++;
+	dma_fence_put(cr->fence);
+}
+
 /* Play one race of the callback family and check its tally. */
 static void run_callback_race(struct kunit *test,
 			      const struct dma_fence_ops *ops,
@@ -1501,6 +1599,28 @@ static void race_signal_with_signal(struct kunit *test)
 			  race_signal_b, race_double_signal_settle);
 }
 
+static void race_check_and_signal_with_itself(struct kunit *test)
+{
+	struct callback_race cr = {
+		.ops = &mock_ops_plain,
+		.context = dma_fence_context_alloc(1),
+	};
+	struct fence_race race = {
+		.prepare = race_new_fence_with_callback,
+		.act_a = race_check_and_signal_a,
+		.act_b = race_check_and_signal_b,
+		.settle = race_check_and_signal_settle,
+		.data = &cr,
+		.max_rounds = RACE_ROUNDS,
+		.budget = RACE_BUDGET,
+	};
+
+	fence_race_run(test, &race);
+	KUNIT_EXPECT_EQ(test, cr.bad, 0);
+	kunit_info(test, "%u rounds, side B signalled in %u\n", race.rounds,
+		   cr.b_won);
+}
+
 static void race_signal_with_enable_signaling(struct kunit *test)
 {
 	run_callback_race(test, &mock_ops_full, race_new_fence,
@@ -1527,6 +1647,10 @@ static struct kunit_case dma_fence_cases[] = {
 	KUNIT_CASE(signal_of_null_fence_returns_einval),
 	KUNIT_CASE(signal_stamps_current_monotonic_time),
 	KUNIT_CASE(signal_locked_works_under_the_fence_lock),
+	KUNIT_CASE(check_and_signal_reports_who_signalled),
+	KUNIT_CASE(check_and_signal_of_signalled_fence_keeps_it),
+	KUNIT_CASE(check_and_signal_locked_works_under_the_lock),
+	KUNIT_CASE(test_signaled_flag_reads_only_the_flag),
 	KUNIT_CASE(signal_timestamp_records_given_time),
 	KUNIT_CASE(signal_timestamp_locked_records_given_time),
 	KUNIT_CASE(callbacks_run_once_in_registration_order),
@@ -1571,6 +1695,7 @@ static struct kunit_case dma_fence_cases[] = {
 	KUNIT_CASE_SLOW(race_signal_with_wait),
 	KUNIT_CASE_SLOW(race_signal_with_signal),
 	KUNIT_CASE_SLOW(race_signal_with_enable_signaling),
+	KUNIT_CASE_SLOW(race_check_and_signal_with_itself),
 	{}
 };
 
