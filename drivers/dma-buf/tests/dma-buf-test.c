@@ -1619,30 +1619,6 @@ static void vunmap_rejects_unbalanced_calls(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->vunmap_calls), 1);
 }
 
-/*
- * Give the case's kernel thread an address space, as a process has, so
- * that it can mmap files. Returns the mm, which the caller must hand to
- * leave_test_mm() before the case ends, or NULL when out of memory.
- */
-static struct mm_struct *enter_test_mm(void)
-{
-	struct mm_struct *mm = mm_alloc();
-
-	if (!mm)
-		return NULL;
-	mm->task_size = TASK_SIZE;
-	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
-	kthread_use_mm(mm);
-	return mm;
-}
-
-/* Undo enter_test_mm(); every mapping in @mm goes with it. */
-static void leave_test_mm(struct mm_struct *mm)
-{
-	kthread_unuse_mm(mm);
-	mmput(mm);
-}
-
 /* Shared read-write mmap of @npages of @file from page @pgoff. */
 static long map_pages_of(struct file *file, unsigned long pgoff,
 			 unsigned long npages)

@@ -352,25 +352,6 @@ static void failed_attach_fires_nothing(struct kunit *test)
 	expect_events(test, "export");
 }
 
-/* Give the case's kernel thread an address space it can mmap into. */
-static struct mm_struct *trace_enter_mm(void)
-{
-	struct mm_struct *mm = mm_alloc();
-
-	if (!mm)
-		return NULL;
-	mm->task_size = TASK_SIZE;
-	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
-	kthread_use_mm(mm);
-	return mm;
-}
-
-static void trace_leave_mm(struct mm_struct *mm)
-{
-	kthread_unuse_mm(mm);
-	mmput(mm);
-}
-
 static void mmap_fires_internal_then_forwarded(struct kunit *test)
 {
 	struct texp *t = trace_texp_new(test, TEXP_STATIC, 2);
@@ -378,7 +359,7 @@ static void mmap_fires_internal_then_forwarded(struct kunit *test)
 	unsigned long addr, fwd_addr;
 	struct texp *fwd;
 
-	mm = trace_enter_mm();
+	mm = enter_test_mm();
 	KUNIT_ASSERT_NOT_NULL(test, mm);
 	addr = vm_mmap(t->dmabuf->file, 0, PAGE_SIZE, PROT_READ, MAP_SHARED,
 		       0);
@@ -395,7 +376,7 @@ static void mmap_fires_internal_then_forwarded(struct kunit *test)
 			   MAP_SHARED, 0);
 	if (!IS_ERR_VALUE(fwd_addr))
 		vm_munmap(fwd_addr, PAGE_SIZE);
-	trace_leave_mm(mm);
+	leave_test_mm(mm);
 
 	KUNIT_EXPECT_FALSE(test, IS_ERR_VALUE(addr));
 	KUNIT_EXPECT_FALSE(test, IS_ERR_VALUE(fwd_addr));

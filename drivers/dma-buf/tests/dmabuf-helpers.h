@@ -25,9 +25,12 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/iosys-map.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -930,6 +933,37 @@ static inline size_t sgt_dma_bytes(struct sg_table *sgt)
 	for_each_sgtable_dma_sg(sgt, sg, i)
 		total += sg_dma_len(sg);
 	return total;
+}
+
+/**
+ * enter_test_mm() - give the case's kernel thread an address space
+ *
+ * As a process has one, so that the case can mmap files.
+ *
+ * Context: Process context (a KUnit case's kernel thread).
+ * Return: The mm, which the caller must hand to leave_test_mm() before
+ * the case ends, or NULL when out of memory.
+ */
+static inline struct mm_struct *enter_test_mm(void)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	if (!mm)
+		return NULL;
+	mm->task_size = TASK_SIZE;
+	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
+	kthread_use_mm(mm);
+	return mm;
+}
+
+/**
+ * leave_test_mm() - undo enter_test_mm()
+ * @mm: What enter_test_mm() returned; every mapping in it goes with it.
+ */
+static inline void leave_test_mm(struct mm_struct *mm)
+{
+	kthread_unuse_mm(mm);
+	mmput(mm);
 }
 
 #endif /* _DMA_BUF_TESTS_DMABUF_HELPERS_H */

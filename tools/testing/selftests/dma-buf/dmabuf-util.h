@@ -5,7 +5,8 @@
  * Everything here talks to the kernel and reports failure as a negative
  * errno without asserting, so that each test decides what an error means.
  * Buffers come from udmabuf (a sealed memfd turned into a dma-buf) or from
- * the system dma-heap; fences come from the sw_sync debugfs file.
+ * the system dma-heap; fences come from the sw_sync debugfs file; DRM
+ * devices are found by driver name.
  */
 #ifndef DMABUF_UTIL_H
 #define DMABUF_UTIL_H
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <drm/drm.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/sync_file.h>
@@ -507,6 +509,38 @@ static inline long elapsed_ms(const struct timespec *start)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - start->tv_sec) * 1000 +
 	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* Open the DRM primary node whose driver is called @want, or -1. */
+static inline int open_drm_driver(const char *want)
+{
+	char name[64], path[300];
+	struct drm_version v;
+	struct dirent *de;
+	int fd = -1;
+	DIR *dir;
+
+	dir = opendir("/dev/dri");
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, "card", 4))
+			continue;
+		snprintf(path, sizeof(path), "/dev/dri/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, want))
+			break;
+		close(fd);
+		fd = -1;
+	}
+	closedir(dir);
+	return fd;
 }
 
 #endif /* DMABUF_UTIL_H */
