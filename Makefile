@@ -190,9 +190,9 @@ docs: base
 	@flock $(BUILD)/lock python3 $(H)/prepare.py tree $(BUILD) >/dev/null
 	@python3 $(H)/docs.py $(BUILD)
 
-check: lint kunit-prebuild boot-test boot-lockdep boot-lockdep-access \
-	boot-drm boot-bounce boot-sync boot-upstream boot-demo boot-oracle \
-	kunit report
+check: lint kunit-prebuild kunit-arm64-prebuild boot-test boot-lockdep \
+	boot-lockdep-access boot-drm boot-bounce boot-sync boot-upstream \
+	boot-demo boot-oracle kunit kunit-arm64 report
 check: boot-fuzz
 	@echo "== verdict =="
 	@rc=0; \
@@ -213,7 +213,7 @@ check: boot-fuzz
 	python3 $(H)/check-log.py sum $(OUT)/lint $(OUT)/test $(OUT)/lockdep \
 		$(OUT)/lockdep-access $(OUT)/drm $(OUT)/bounce $(OUT)/sync \
 		$(OUT)/upstream $(OUT)/demo-check $(OUT)/oracle \
-		$(OUT)/fuzz-check $(OUT)/kunit || rc=1; \
+		$(OUT)/fuzz-check $(OUT)/kunit $(OUT)/kunit-arm64 || rc=1; \
 	exit $$rc
 
 # check-full's long fuzz run (10^6 operations, seed 1000).
@@ -348,3 +348,70 @@ series-bisect: series initramfs
 	@python3 $(H)/series.py bisect $(BUILD)
 
 check: series-check
+
+# ---- other architectures and compilers (issue 14; README: Targets) ----
+# kunit-arm64 (in make check): kunit.py with our .kunitconfig (its x86_64-
+# only lines left out) cross-built for arm64 and booted on qemu-system-
+# aarch64 -M virt, two vCPUs; make check starts its build in the
+# background (kunit-arm64-prebuild) as it does the x86_64 one.
+# kunit-i386 (check-full): the same on a 32-bit x86 kernel.
+# boot-arm64, boot-arm64-bounce (check-full): the arm64 debug guest
+# (harness/config/arm64.config + debug.config, BUILD/arm64) with upstream's
+# selftests and our kselftests, and its swiotlb=force boot, where the
+# bounce suite's device is also one whose DMA is not coherent.
+# kernel-clang, boot-clang (check-full): the x86_64 guest built with
+# LLVM=1 (BUILD/clang); a W=1 warning in a file of ours fails it.
+ARM64_LIMIT ?= 3600
+.PHONY: kunit-arm64 kunit-arm64-prebuild kunit-i386 kernel-arm64 boot-arm64 \
+	boot-arm64-bounce kernel-clang boot-clang
+kunit-arm64: base
+	@KUNIT_ARCH=arm64 $(H)/kunit.sh $(BUILD)
+
+kunit-arm64-prebuild: base
+	@KUNIT_ARCH=arm64 $(H)/kunit.sh $(BUILD) prebuild
+
+kunit-i386: base
+	@mkdir -p $(OUT); s=$$(date +%s); KUNIT_ARCH=i386 $(H)/kunit.sh $(BUILD) \
+		&& echo "i386: KUnit kernel and run $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/full-time-i386
+	@python3 $(H)/check-log.py sum $(OUT)/kunit-i386
+
+kernel-arm64: base
+	@mkdir -p $(OUT); s=$$(date +%s); \
+		$(H)/build-variant.sh $(BUILD) arm64 && \
+		echo "arm64: kernel and initramfs $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/full-time-arm64-1
+
+boot-arm64: kernel-arm64
+	@rm -rf $(OUT)/arm64
+	@s=$$(date +%s); KARCH=arm64 GUEST_MEM=3584 $(H)/boot.sh \
+		$(BUILD)/arm64 arch $(OUT)/arm64 $(ARM64_LIMIT) hugepages=1100 && \
+		echo "arm64: boot $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/full-time-arm64-2
+	@python3 $(H)/check-log.py boot $(BUILD)/arm64 $(OUT)/arm64 arch
+
+boot-arm64-bounce: kernel-arm64
+	@rm -rf $(OUT)/arm64-bounce
+	@s=$$(date +%s); KARCH=arm64 $(H)/boot.sh $(BUILD)/arm64 bounce \
+		$(OUT)/arm64-bounce $(BOUNCE_LIMIT) swiotlb=force \
+		'kunit.filter_glob=dma-buf-bounce*' && \
+		echo "arm64: bounce boot $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/full-time-arm64-3
+	@python3 $(H)/check-log.py boot $(BUILD)/arm64 $(OUT)/arm64-bounce bounce
+
+kernel-clang: base
+	@mkdir -p $(OUT); s=$$(date +%s); \
+		$(H)/build-variant.sh $(BUILD) clang && \
+		echo "clang: kernel and initramfs $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/full-time-clang-1
+	@$(H)/our-warnings.sh $(BUILD)/clang/build.log
+
+boot-clang: kernel-clang
+	@rm -rf $(OUT)/clang
+	@s=$$(date +%s); $(H)/boot.sh $(BUILD)/clang test $(OUT)/clang \
+		$(TEST_LIMIT) hugepages=16 && \
+		echo "clang: test boot $$(( $$(date +%s) - s )) s" \
+		> $(OUT)/full-time-clang-2
+	@python3 $(H)/check-log.py boot $(BUILD)/clang $(OUT)/clang test
+
+check-full: kunit-i386 boot-arm64 boot-arm64-bounce boot-clang

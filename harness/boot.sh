@@ -10,7 +10,10 @@
 # ICOUNT=1 boots one vCPU under single-threaded TCG with -icount shift=0:
 # the guest clock advances one nanosecond per guest instruction, so what
 # the guest times counts instructions (make bench).  TRACE=0 leaves the
-# dma_fence tracepoints off.
+# dma_fence tracepoints off.  KARCH=arm64 boots BUILD's arm64 kernel
+# (make check-full) on qemu-system-aarch64's virt machine (-cpu max):
+# console on its PL011, the results on a virtio console (/dev/hvc0); a
+# DTB file names a device tree to boot with instead of QEMU's own.
 set -eu
 build=$(cd "$1" && pwd)
 mode=$2
@@ -34,7 +37,9 @@ trace="trace_event=dma_fence:*"
 # keeps one thread waiting 90 s with KASAN and over 120 s (the default)
 # in the gcov guest; a task stuck for 6 minutes is still reported, well
 # inside every boot's limit.
-cmdline="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 panic=-1 \
+con="console=ttyS0,115200 earlyprintk=serial,ttyS0,115200"
+[ "${KARCH:-}" = arm64 ] && con="console=ttyAMA0 earlycon"
+cmdline="$con panic=-1 \
 oops=panic no_hash_pointers $trace \
 hung_task_timeout_secs=360 harness_mode=$mode $*"
 serial=(-serial "file:$out/console.log" -serial "file:$out/user.log")
@@ -43,13 +48,21 @@ if [ "$mode" = shell ] || { [ "$mode" = demo ] && [ -z "${TO_FILE:-}" ]; }; then
 	# TO_FILE=1 keeps a demo's console in OUT/console.log (make check).
 	serial=(-serial mon:stdio -serial "file:$out/user.log")
 fi
-echo "boot: $mode guest (QEMU $accel${ICOUNT:+ icount}, $smp vCPUs, ${mem} MiB, limit ${limit} s)"
+qemu=(qemu-system-x86_64 -machine q35 -cpu max
+      -kernel "${KERNEL:-$build/linux/arch/x86/boot/bzImage}")
+if [ "${KARCH:-}" = arm64 ]; then
+	qemu=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on
+	      -kernel "${KERNEL:-$build/linux/arch/arm64/boot/Image}"
+	      ${DTB:+-dtb "$DTB"} -device virtio-serial-device
+	      -chardev "file,id=user,path=$out/user.log"
+	      -device virtconsole,chardev=user)
+	serial=(-serial "file:$out/console.log")
+fi
+echo "boot: $mode guest (QEMU ${KARCH:-x86_64} $accel${ICOUNT:+ icount}, $smp vCPUs, ${mem} MiB, limit ${limit} s)"
 start=$(date +%s)
 rc=0
-timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-	-machine q35 -cpu max -smp "$smp" -m "$mem" -accel "$accel" \
-	"${icount[@]}" \
-	-kernel "${KERNEL:-$build/linux/arch/x86/boot/bzImage}" \
+timeout --foreground -k 10 "$limit" "${qemu[@]}" \
+	-smp "$smp" -m "$mem" -accel "$accel" "${icount[@]}" \
 	-initrd "${INITRD:-$build/initramfs.cpio.gz}" -append "$cmdline" \
 	-display none -monitor none -no-reboot "${serial[@]}" || rc=$?
 echo "boot: $mode guest finished in $(( $(date +%s) - start )) s (qemu rc=$rc)"

@@ -8,7 +8,10 @@
 # kselftests and the demos built against the uapi headers of the
 # unmodified base tree (BUILD/linux-612), the same init, no modules; with
 # 612-nodebug, the same from BUILD/linux-612-nodebug, for make bench.
-# usage: harness/build-initramfs.sh BUILD [612|612-nodebug]
+# With KARCH=arm64 (and CROSS_COMPILE=aarch64-linux-gnu-), the arm64
+# guest's (make check-full): every program cross-built statically, Debian's
+# busybox-static for arm64 (install-deps.sh unpacks it), no -m32 builds.
+# usage: [KARCH=arm64] harness/build-initramfs.sh BUILD [612|612-nodebug]
 set -euo pipefail
 build=$(cd "$1" && pwd)
 h=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +27,14 @@ echo "initramfs$sfx: installing uapi headers"
 flock "$lock" "$h/kmake" "$build" -s headers_install INSTALL_HDR_PATH="$hdr" >/dev/null
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,upstream,demo,lib/modules}
-cp /bin/busybox "$root/bin/busybox"
+gcc=${CROSS_COMPILE:-}gcc
+bits_list="64 32"
+if [ "${KARCH:-x86_64}" = arm64 ]; then
+	cp /usr/local/lib/dmabuf-harness/busybox-arm64 "$root/bin/busybox"
+	bits_list=64
+else
+	cp /bin/busybox "$root/bin/busybox"
+fi
 cp "$h/guest/init" "$root/init"
 chmod +x "$root/init"
 # The kselftest runner times programs out with /usr/bin/timeout
@@ -33,7 +43,7 @@ mkdir -p "$root/usr/bin"
 printf '#!/bin/sh\n[ "$1" = --foreground ] && shift\nexec /bin/timeout "$@"\n' \
 	> "$root/usr/bin/timeout"
 chmod +x "$root/usr/bin/timeout"
-cc="gcc -static -O2 -Wall -Wextra -Werror -pthread -I$hdr/include"
+cc="$gcc -static -O2 -Wall -Wextra -Werror -pthread -I$hdr/include"
 sel=$tree/tools/testing/selftests
 echo "initramfs$sfx: building test programs"
 # The ioctl benchmark: make bench runs it on our kernel and on the base's
@@ -51,14 +61,15 @@ if [ -z "$base" ]; then
 	# lives in a register pair across the harness's setjmp, which gcc
 	# flags although a longjmp abandons the test.
 	echo "initramfs: building our kselftests (make -C tools/testing/selftests TARGETS=dma-buf install)"
-	for bits in 64 32; do
+	for bits in $bits_list; do
 		inst=$root/kselftest${bits#64}
 		flags=-Werror
 		[ "$bits" = 32 ] && flags="-Werror -m32 -Wno-clobbered"
 		make -s -C "$sel" TARGETS=dma-buf \
 			O="$build/kselftest$bits" \
 			KHDR_INCLUDES="-isystem $hdr/include" \
-			USERCFLAGS="$flags" KSFT_INSTALL_PATH="$inst" install \
+			USERCFLAGS="$flags" KSFT_INSTALL_PATH="$inst" \
+			${CROSS_COMPILE:+CROSS_COMPILE=$CROSS_COMPILE ARCH=$KARCH} install \
 			> "$build/kselftest$bits.log" 2>&1 ||
 			{ cat "$build/kselftest$bits.log" >&2; exit 1; }
 	done
@@ -68,6 +79,7 @@ if [ -z "$base" ]; then
 	# make boot-dev TESTS=m32/sweep/NAME.
 	k=$repo/tools/testing/selftests/dma-buf
 	for src in "$k"/fuzz/*.c "$k"/sweep/*.c; do
+		[ "$bits_list" = 64 ] && break
 		[ -e "$src" ] || continue
 		d=${src%/*}
 		d=$root/tests32${d#"$k"}
@@ -105,16 +117,16 @@ done
 # Upstream's sync kselftest, unchanged with its own main() (sources from
 # the base tree), for the sync boot.
 s=$sel/sync
-gcc -static -O2 -pthread -I"$hdr/include" -o "$root/upstream/sync_test" \
+$gcc -static -O2 -pthread -I"$hdr/include" -o "$root/upstream/sync_test" \
 	"$s"/sync_test.c "$s"/sync.c "$s"/sync_alloc.c "$s"/sync_fence.c \
 	"$s"/sync_merge.c "$s"/sync_wait.c "$s"/sync_stress_parallelism.c \
 	"$s"/sync_stress_consumer.c "$s"/sync_stress_merge.c
 # Upstream's udmabuf and dmabuf-heaps kselftests (base tree, unchanged)
 # for the upstream boot.  -w: udmabuf.c redefines glibc's MFD_* macros
 # through linux/memfd.h, which is upstream's to fix, not ours.
-gcc -static -O2 -w -I"$hdr/include" -I"$sel" -o "$root/upstream/udmabuf" \
+$gcc -static -O2 -w -I"$hdr/include" -I"$sel" -o "$root/upstream/udmabuf" \
 	"$sel"/drivers/dma-buf/udmabuf.c
-gcc -static -O2 -I"$hdr/include" -I"$sel" -o "$root/upstream/dmabuf-heap" \
+$gcc -static -O2 -I"$hdr/include" -I"$sel" -o "$root/upstream/dmabuf-heap" \
 	"$sel"/dmabuf-heaps/dmabuf-heap.c
 # The uapi fuzzer (make fuzz, make check's fuzz boot).
 mkdir -p "$root/fuzz"
@@ -130,4 +142,4 @@ done
 flock "$build/lock" "$h/kmake" "$build" -s modules_install \
 	INSTALL_MOD_PATH="$root" INSTALL_MOD_STRIP=1 >/dev/null
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$build/initramfs.cpio.gz"
-echo "initramfs: $(wc -l < "$root/kselftest/kselftest-list.txt") kselftest programs (and their -m32 build), $(find "$root/lib/modules" -name '*.ko' | wc -l) modules, $(du -k "$build/initramfs.cpio.gz" | cut -f1) KiB"
+echo "initramfs: $(wc -l < "$root/kselftest/kselftest-list.txt") kselftest programs ($bits_list bits), $(find "$root/lib/modules" -name '*.ko' | wc -l) modules, $(du -k "$build/initramfs.cpio.gz" | cut -f1) KiB"

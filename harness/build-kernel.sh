@@ -15,12 +15,15 @@ python3 "$h/prepare.py" tree "$build"
 # measuring the guest without KASAN (harness/config/no-kasan.config).
 # DEBUG_FRAGMENT replaces harness/config/debug.config; empty, none is
 # merged (the benchmark kernel, build-variant.sh nodebug).
-frags="$h/config/guest.config ${DEBUG_FRAGMENT-$h/config/debug.config} ${EXTRA_FRAGMENT:-}"
+# GUEST_FRAGMENT replaces harness/config/guest.config (x86_64's) for
+# another architecture, KARCH (the arm64 guest of make check-full).
+arch=${KARCH:-x86_64}
+frags="${GUEST_FRAGMENT:-$h/config/guest.config} ${DEBUG_FRAGMENT-$h/config/debug.config} ${EXTRA_FRAGMENT:-}"
 stamp=$(cat $frags | sha1sum | cut -c1-40)
 if [ ! -f "$tree/.config" ] || [ "$(cat "$tree/.dmabuf-config" 2>/dev/null)" != "$stamp" ]; then
 	echo "build: configuring (tinyconfig + $(echo $frags | sed "s|$h/||g"))"
 	"$h/kmake" "$build" -s tinyconfig >/dev/null
-	(cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m -Q .config $frags >/dev/null)
+	(cd "$tree" && ARCH=$arch scripts/kconfig/merge_config.sh -m -Q .config $frags >/dev/null)
 	"$h/kmake" "$build" -s olddefconfig >/dev/null
 	# Every option the fragments ask for (the last fragment naming an
 	# option wins) must have survived olddefconfig.
@@ -44,7 +47,9 @@ fi
 echo "build: compiling the kernel (from scratch about 6-8 min with an empty ccache; incremental: seconds)"
 start=$(date +%s)
 log=$build/build.log
-"$h/kmake" "$build" bzImage modules > "$log" 2>&1 &
+image=bzImage
+[ "$arch" = arm64 ] && image=Image
+"$h/kmake" "$build" $image modules > "$log" 2>&1 &
 pid=$!
 while kill -0 $pid 2>/dev/null; do
 	sleep 20

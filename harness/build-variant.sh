@@ -9,6 +9,11 @@
 #          the DMA core that compiles our dma-map-sgtable.c)
 #   nodebug  harness/config/nodebug.config without debug.config: the
 #          benchmark kernel of make bench
+#   arm64  harness/config/arm64.config instead of guest.config (with
+#          debug.config): the arm64 guest, cross-built with Debian's
+#          aarch64-linux-gnu-gcc, its initramfs cross-built statically
+#   clang  the x86_64 guest built with LLVM=1 (clang, lld), W=1;
+#          harness/config/clang.config adds nothing of its own
 # usage: harness/build-variant.sh BUILD NAME
 set -eu
 build=$(cd "$1" && pwd)
@@ -38,8 +43,20 @@ if [ "$name" = gcov ]; then
 	kbuild drivers/dma-buf/heaps 'GCOV_PROFILE := y'
 	kbuild kernel/dma 'GCOV_PROFILE_mapping.o := y'
 fi
+extra=$h/config/$name.config
 if [ "$name" = nodebug ]; then
 	export DEBUG_FRAGMENT=
 fi
-EXTRA_FRAGMENT=$h/config/$name.config "$h/build-kernel.sh" "$vb"
+if [ "$name" = arm64 ]; then
+	export KARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+	# The cross compiler that install-deps.sh unpacks, with its ccache.
+	x=/usr/local/lib/dmabuf-harness/cross
+	export PATH="$x/ccache:$x/bin:$PATH"
+	export GUEST_FRAGMENT=$extra
+	extra=
+fi
+if [ "$name" = clang ]; then
+	export LLVM=1
+fi
+EXTRA_FRAGMENT=$extra "$h/build-kernel.sh" "$vb"
 "$h/build-initramfs.sh" "$vb"

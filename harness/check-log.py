@@ -4,7 +4,8 @@
 
 usage: check-log.py boot BUILD OUTDIR MODE
        (MODE: test, lockdep, lockdep-access, drm, bounce, sync, upstream,
-       demo, dev, oracle, fuzz, kcsan or coverage)
+       demo, dev, oracle, fuzz, kcsan, coverage or arch: the arm64 guest
+       of make check-full)
        check-log.py sum OUTDIR...
 
 The oracle boot runs our kselftests case by case on the unmodified 6.12
@@ -635,6 +636,11 @@ def boot(build, out, mode):
             kselftests(user, v)
         else:
             kunit(build, out, v, console)
+        if mode == "arch":
+            # Another architecture's guest: upstream's selftest module,
+            # our kselftests, upstream's udmabuf and dmabuf-heap.
+            peer_selftests(user, console, v)
+            kselftests(user, v)
         if mode in ("test", "coverage"):
             peer_selftests(user, console, v)
             kselftests(user, v)

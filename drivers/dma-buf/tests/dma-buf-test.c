@@ -47,8 +47,9 @@
  *   vmap reference counting, mmap of the file and dma_buf_mmap() for a
  *   forwarding driver;
  * * "dma-buf-device-access": dma_buf_begin_access() and
- *   dma_buf_end_access() on a device that needs no synchronisation, and
- *   with an exporter that brings its own hooks.
+ *   dma_buf_end_access() on a device that needs no synchronisation, on
+ *   one whose DMA is not coherent (where the architecture has such
+ *   devices: arm64), and with an exporter that brings its own hooks.
  *
  * Every case counts the exporter's callbacks and its live tables, so an
  * error path that leaks a mapping, a pin or a reference shows up as a
@@ -1810,13 +1811,33 @@ static void access_every_direction(struct kunit *test, struct timp *imp,
 	}
 }
 
+/*
+ * Attach an importer whose device is coherent or not (see
+ * kunit_dma_device_coherence()): before the attachment, as the core maps
+ * for a static importer of a dynamic exporter right when it attaches.
+ */
+static struct timp *timp_attach_coherence(struct kunit *test, struct texp *t,
+					  const char *name,
+					  const struct dma_buf_attach_ops *ops,
+					  bool coherent)
+{
+	struct device *dev = kunit_dma_device_coherence(test, name, coherent);
+	struct timp *imp;
+
+	KUNIT_ASSERT_EQ(test, timp_try_attach_dev(test, t, dev, ops, &imp), 0);
+	return imp;
+}
+
 static void coherent_device_needs_no_sync(struct kunit *test)
 {
 	struct texp *s = texp_new(test, TEXP_STATIC, 2);
 	struct texp *d = texp_new(test, TEXP_DYNAMIC, 2);
-	struct timp *stat = timp_attach(test, s, "static", NULL);
-	struct timp *dyn = timp_attach(test, d, "dyn", &timp_dynamic_ops);
-	struct timp *pinned = timp_attach(test, d, "pinned", NULL);
+	struct timp *stat = timp_attach_coherence(test, s, "static", NULL,
+						  true);
+	struct timp *dyn = timp_attach_coherence(test, d, "dyn",
+						 &timp_dynamic_ops, true);
+	struct timp *pinned = timp_attach_coherence(test, d, "pinned", NULL,
+						    true);
 	struct sg_table *s1, *s2, *s3;
 
 	require_no_bouncing(test, stat);
@@ -1852,6 +1873,62 @@ static void coherent_device_needs_no_sync(struct kunit *test)
 	texp_expect_idle(test, s);
 	texp_expect_idle(test, d);
 }
+
+#ifdef KUNIT_DMA_PER_DEVICE_COHERENCE
+/*
+ * Where a device's DMA can be non-coherent (arm64), each begin and end
+ * call on its mappings synchronises: the CPU's caches are written back
+ * for the device or dropped for the CPU (arch_sync_dma_for_device() and
+ * _for_cpu() through dma-direct), for static, dynamic and core-pinned
+ * mappings alike.
+ */
+static void noncoherent_device_syncs_each_call(struct kunit *test)
+{
+	struct texp *s = texp_new(test, TEXP_STATIC, 2);
+	struct texp *d = texp_new(test, TEXP_DYNAMIC, 2);
+	struct timp *stat = timp_attach_coherence(test, s, "static", NULL,
+						  false);
+	struct timp *dyn = timp_attach_coherence(test, d, "dyn",
+						 &timp_dynamic_ops, false);
+	struct timp *pinned = timp_attach_coherence(test, d, "pinned", NULL,
+						    false);
+	struct sg_table *s1, *s2, *s3;
+
+	require_no_bouncing(test, stat);
+	s1 = timp_map(stat, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(s1));
+	s2 = timp_map(dyn, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(s2));
+	s3 = timp_map(pinned, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(s3));
+
+	/* Three transfers, a begin and an end each. */
+	access_every_direction(test, stat, s1);
+	access_every_direction(test, dyn, s2);
+	access_every_direction(test, pinned, s3);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(stat->attach), 6);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(dyn->attach), 6);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(pinned->attach), 6);
+
+	/* Also from where a driver's completion interrupt would call it. */
+	local_irq_disable();
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(stat->attach, s1,
+						   DMA_FROM_DEVICE), 0);
+	KUNIT_EXPECT_EQ(test, dma_buf_end_access(stat->attach, s1,
+						 DMA_FROM_DEVICE), 0);
+	local_irq_enable();
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(stat->attach), 8);
+
+	timp_unmap(stat, s1, DMA_BIDIRECTIONAL);
+	timp_unmap(dyn, s2, DMA_BIDIRECTIONAL);
+	timp_unmap(pinned, s3, DMA_BIDIRECTIONAL);
+	timp_detach(stat);
+	timp_detach(dyn);
+	timp_detach(pinned);
+	texp_expect_idle(test, s);
+	texp_expect_idle(test, d);
+}
+#endif
 
 static void exporter_hooks_get_the_original_table(struct kunit *test)
 {
@@ -1990,6 +2067,9 @@ static void device_access_rejects_bad_arguments(struct kunit *test)
 
 static struct kunit_case dma_buf_device_access_cases[] = {
 	KUNIT_CASE(coherent_device_needs_no_sync),
+#ifdef KUNIT_DMA_PER_DEVICE_COHERENCE
+	KUNIT_CASE(noncoherent_device_syncs_each_call),
+#endif
 	KUNIT_CASE(exporter_hooks_get_the_original_table),
 	KUNIT_CASE(device_access_rejects_bad_arguments),
 	KUNIT_CASE(unmap_inside_an_access_bracket_warns),

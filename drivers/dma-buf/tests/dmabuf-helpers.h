@@ -19,6 +19,7 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
@@ -775,6 +776,43 @@ static inline struct device *kunit_dma_device(struct kunit *test,
 	return dev;
 }
 
+#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+/* Each device has a coherence of its own (arm64, not x86). */
+#define KUNIT_DMA_PER_DEVICE_COHERENCE 1
+#endif
+
+/**
+ * kunit_dma_device_coherence() - kunit_dma_device() coherent or not
+ * @test: the running case
+ * @name: name of the device, unique within the case
+ * @coherent: whether its DMA is coherent with the CPU's caches
+ *
+ * Where each device has a coherence of its own (arm64: a device-tree
+ * node with or without "dma-coherent"), a KUnit device, which has no
+ * firmware node, starts with the architecture's default, non-coherent on
+ * arm64; this one gets @coherent, as firmware would give it. Elsewhere
+ * (x86) every device is coherent and @coherent must be true.
+ *
+ * Context: Process context, may sleep.
+ * Return: the device; the case is aborted on failure.
+ */
+static inline struct device *kunit_dma_device_coherence(struct kunit *test,
+							const char *name,
+							bool coherent)
+{
+	struct device *dev = kunit_dma_device(test, name);
+
+#ifdef KUNIT_DMA_PER_DEVICE_COHERENCE
+	dev->dma_coherent = coherent;
+	/* Let dma-direct work out again whether it may skip syncs. */
+	KUNIT_ASSERT_EQ(test, dma_set_mask(dev, DMA_BIT_MASK(64)), 0);
+#endif
+	KUNIT_ASSERT_EQ(test, dev_is_dma_coherent(dev), coherent);
+	return dev;
+}
+
 /**
  * struct timp - a test importer
  * @test: the running case
@@ -821,6 +859,42 @@ static inline void timp_cleanup(void *arg)
 }
 
 /**
+ * timp_try_attach_dev() - timp_try_attach() with a device of the caller's
+ * @test: the running case
+ * @t: the exporter whose buffer to attach to
+ * @dev: the importer's device, from kunit_dma_device() or
+ *	kunit_dma_device_coherence()
+ * @ops: importer ops for a dynamic importer, NULL for a static one
+ * @imp: out: the importer, KUnit-managed; @imp->attach is set on success
+ *
+ * Context: Process context, may sleep.
+ * Return: 0 or the error of dma_buf_dynamic_attach().
+ */
+static inline int timp_try_attach_dev(struct kunit *test, struct texp *t,
+				      struct device *dev,
+				      const struct dma_buf_attach_ops *ops,
+				      struct timp **imp)
+{
+	struct dma_buf_attachment *attach;
+	struct timp *i;
+
+	i = kunit_kzalloc(test, sizeof(*i), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, i);
+	i->test = test;
+	i->dev = dev;
+	i->dmabuf = t->dmabuf;
+	*imp = i;
+
+	attach = dma_buf_dynamic_attach(t->dmabuf, i->dev, ops, i);
+	if (IS_ERR(attach))
+		return PTR_ERR(attach);
+	i->attach = attach;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, timp_cleanup,
+							i), 0);
+	return 0;
+}
+
+/**
  * timp_try_attach() - attach a new importer, returning what the core says
  * @test: the running case
  * @t: the exporter whose buffer to attach to
@@ -839,23 +913,8 @@ static inline int timp_try_attach(struct kunit *test, struct texp *t,
 				  const struct dma_buf_attach_ops *ops,
 				  struct timp **imp)
 {
-	struct dma_buf_attachment *attach;
-	struct timp *i;
-
-	i = kunit_kzalloc(test, sizeof(*i), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, i);
-	i->test = test;
-	i->dev = kunit_dma_device(test, name);
-	i->dmabuf = t->dmabuf;
-	*imp = i;
-
-	attach = dma_buf_dynamic_attach(t->dmabuf, i->dev, ops, i);
-	if (IS_ERR(attach))
-		return PTR_ERR(attach);
-	i->attach = attach;
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, timp_cleanup,
-							i), 0);
-	return 0;
+	return timp_try_attach_dev(test, t, kunit_dma_device(test, name), ops,
+				   imp);
 }
 
 /**
