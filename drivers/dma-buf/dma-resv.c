@@ -803,6 +803,20 @@ resv_iter_locked_step(struct dma_resv_iter *cursor, struct dma_resv_list *list)
 	return NULL;
 }
 
+/*
+ * The locked step after the caller reserved or copied fences mid-walk:
+ * reported once, then the walk follows the new list.  Out of line and
+ * reached by a tail call, so that the check costs the step a compare.
+ */
+static noinline __cold struct dma_fence *
+resv_iter_relisted_step(struct dma_resv_iter *cursor,
+			struct dma_resv_list *list)
+{
+	WARN_ONCE(1, "dma-resv: fence list reallocated during a locked walk\n");
+	cursor->fences = list;
+	return resv_iter_locked_step(cursor, list);
+}
+
 /**
  * dma_resv_iter_first - start a walk with the lock held
  * @cursor: a cursor prepared with dma_resv_iter_begin()
@@ -852,11 +866,11 @@ struct dma_fence *dma_resv_iter_next(struct dma_resv_iter *cursor)
 	 * that a reservation in the middle of the walk (a caller bug) may
 	 * have freed: the walk then goes on at the same index of the new
 	 * list (the old one's unsignalled fences, in order), and may miss
-	 * fences but never reads freed memory.
+	 * fences but never reads freed memory.  The bug is reported once; the
+	 * cursor then follows the new list.
 	 */
-	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
-		WARN_ONCE(list != cursor->fences,
-			  "dma-resv: fence list reallocated during a locked walk\n");
+	if (unlikely(list != cursor->fences))
+		return resv_iter_relisted_step(cursor, list);
 	return resv_iter_locked_step(cursor, list);
 }
 EXPORT_SYMBOL_GPL(dma_resv_iter_next);

@@ -1288,11 +1288,9 @@ static void locked_walk_survives_a_reservation_midway(struct kunit *test)
 	first = dma_resv_iter_first(&cursor);
 	/* Far more than the list has room for: it is rebuilt. */
 	KUNIT_EXPECT_EQ(test, dma_resv_reserve_fences(&obj, 256), 0);
-	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
-		expect_warn_begin("resv-locked-walk-realloc");
+	expect_warn_begin("resv-locked-walk-realloc");
 	second = dma_resv_iter_next(&cursor);
-	if (IS_ENABLED(CONFIG_DMABUF_DEBUG))
-		expect_warn_end("resv-locked-walk-realloc");
+	expect_warn_end("resv-locked-walk-realloc");
 	KUNIT_EXPECT_PTR_EQ(test, first, f[0]);
 	KUNIT_EXPECT_PTR_EQ(test, second, f[1]);
 	KUNIT_EXPECT_NULL(test, dma_resv_iter_next(&cursor));
