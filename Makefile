@@ -404,7 +404,6 @@ kernel-clang: base
 		$(H)/build-variant.sh $(BUILD) clang && \
 		echo "clang: kernel and initramfs $$(( $$(date +%s) - s )) s" \
 		> $(OUT)/full-time-clang-1
-	@$(H)/our-warnings.sh $(BUILD)/clang/build.log
 
 boot-clang: kernel-clang
 	@rm -rf $(OUT)/clang

@@ -19,7 +19,8 @@ python3 "$h/prepare.py" tree "$build"
 # another architecture, KARCH (the arm64 guest of make check-full).
 arch=${KARCH:-x86_64}
 frags="${GUEST_FRAGMENT:-$h/config/guest.config} ${DEBUG_FRAGMENT-$h/config/debug.config} ${EXTRA_FRAGMENT:-}"
-stamp=$(cat $frags | sha1sum | cut -c1-40)
+# The stamp covers our Kconfig too: an option it gains is configured.
+stamp=$(cat $frags "$tree/drivers/dma-buf/Kconfig" | sha1sum | cut -c1-40)
 if [ ! -f "$tree/.config" ] || [ "$(cat "$tree/.dmabuf-config" 2>/dev/null)" != "$stamp" ]; then
 	echo "build: configuring (tinyconfig + $(echo $frags | sed "s|$h/||g"))"
 	"$h/kmake" "$build" -s tinyconfig >/dev/null

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The compiler warnings of a kernel build log that are in files of ours
 # (drivers/, include/ files this repository provides), as lint.sh judges
-# the guest's W=1 build; make check-full runs it on the clang kernel's.
+# the guest's W=1 build; harness/build-variant.sh runs it on what the
+# arm64 and clang kernels compile of ours.
 # Prints them and fails when there is one; counts the rest.
 # usage: harness/our-warnings.sh BUILD.LOG
 set -u

@@ -1181,6 +1181,11 @@ static void sync_file_info_allocates_nothing(struct kunit *test)
 }
 #endif /* CONFIG_SYNC_FILE */
 
+#if IS_ENABLED(CONFIG_SYNC_FILE)
+DEFINE_CASE_MM(sync_file_merge_enomem_at_every_allocation)
+DEFINE_CASE_MM(sync_file_info_allocates_nothing)
+#endif
+
 static struct kunit_case dma_buf_fault_cases[] = {
 	KUNIT_CASE(failslab_refuses_the_armed_allocation),
 	KUNIT_CASE(reserve_enomem_keeps_every_fence),
@@ -1202,8 +1207,8 @@ static struct kunit_case dma_buf_fault_cases[] = {
 	KUNIT_CASE(vmap_enomem_at_every_allocation),
 #if IS_ENABLED(CONFIG_SYNC_FILE)
 	KUNIT_CASE(sync_file_create_enomem_at_every_allocation),
-	KUNIT_CASE(sync_file_merge_enomem_at_every_allocation),
-	KUNIT_CASE(sync_file_info_allocates_nothing),
+	KUNIT_CASE_MM(sync_file_merge_enomem_at_every_allocation),
+	KUNIT_CASE_MM(sync_file_info_allocates_nothing),
 #endif
 	{}
 };

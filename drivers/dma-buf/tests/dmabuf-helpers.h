@@ -1025,4 +1025,53 @@ static inline void leave_test_mm(struct mm_struct *mm)
 	mmput(mm);
 }
 
+/**
+ * leave_case_mm() - release the address space kunit_vm_mmap() gave a case
+ *
+ * kunit_vm_mmap() attaches a new mm to the case's kernel thread the first
+ * time it is called and leaves it attached, for the thread's exit to
+ * release.  In 6.12 that exit keeps one count on it (the one
+ * kthread_use_mm() took), so each case that mapped user memory leaks its
+ * mm_struct, page tables and counters; kmemleak reports them where page
+ * tables come from a slab (arm64), and they leak silently elsewhere.  A
+ * case ends with this call, through DEFINE_CASE_MM(), to give the mm back
+ * while its thread still runs.  Does nothing when the thread has no mm.
+ *
+ * Context: Process context, the case's own kernel thread.
+ */
+static inline void leave_case_mm(void)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (mm)
+		leave_test_mm(mm);
+}
+
+/**
+ * DEFINE_CASE_MM() - define FN_mm(), case @fn followed by leave_case_mm()
+ * @fn: a KUnit case (with its suite's init, if any) that maps user memory
+ *	with kunit_vm_mmap()
+ *
+ * List it with KUNIT_CASE_MM() (or KUNIT_CASE_MM_SLOW()), which keeps
+ * @fn's name as the case's name.  A case that stops early on a failed
+ * assertion still leaks its mm, as before.
+ */
+#define DEFINE_CASE_MM(fn)					\
+	static void fn##_mm(struct kunit *test)			\
+	{							\
+		fn(test);					\
+		leave_case_mm();				\
+	}
+
+/* KUNIT_CASE() for a case that DEFINE_CASE_MM() wrapped. */
+#define KUNIT_CASE_MM(fn)					\
+	{ .run_case = fn##_mm, .name = #fn,			\
+	  .module_name = KBUILD_MODNAME }
+
+/* KUNIT_CASE_SLOW() for a case that DEFINE_CASE_MM() wrapped. */
+#define KUNIT_CASE_MM_SLOW(fn)					\
+	{ .run_case = fn##_mm, .name = #fn,			\
+	  .attr.speed = KUNIT_SPEED_SLOW,			\
+	  .module_name = KBUILD_MODNAME }
+
 #endif /* _DMA_BUF_TESTS_DMABUF_HELPERS_H */

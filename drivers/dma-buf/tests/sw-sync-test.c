@@ -20,6 +20,7 @@
 #include <linux/uaccess.h>
 
 #include "../sync_debug.h"
+#include "dmabuf-helpers.h"
 #include "fence-helpers.h"
 
 /**
@@ -919,19 +920,32 @@ static void sws_stress(struct kunit *test)
 	sws_close_file(st.tl);
 }
 
+DEFINE_CASE_MM(sws_create_signalled)
+DEFINE_CASE_MM(sws_inc_signals_reached)
+DEFINE_CASE_MM(sws_same_value_shared)
+DEFINE_CASE_MM(sws_wrap)
+DEFINE_CASE_MM(sws_inc_above_int_max)
+DEFINE_CASE_MM(sws_close_with_live_fences)
+DEFINE_CASE_MM(sws_close_wakes_waiter)
+DEFINE_CASE_MM(sws_deadline)
+DEFINE_CASE_MM(sws_bad_requests)
+DEFINE_CASE_MM(sws_create_efault)
+DEFINE_CASE_MM(sws_info)
+DEFINE_CASE_MM(sws_stress)
+
 static struct kunit_case sws_cases[] = {
-	KUNIT_CASE(sws_create_signalled),
-	KUNIT_CASE(sws_inc_signals_reached),
-	KUNIT_CASE(sws_same_value_shared),
-	KUNIT_CASE(sws_wrap),
-	KUNIT_CASE(sws_inc_above_int_max),
-	KUNIT_CASE(sws_close_with_live_fences),
-	KUNIT_CASE(sws_close_wakes_waiter),
-	KUNIT_CASE(sws_deadline),
-	KUNIT_CASE(sws_bad_requests),
-	KUNIT_CASE(sws_create_efault),
-	KUNIT_CASE(sws_info),
-	KUNIT_CASE_SLOW(sws_stress),
+	KUNIT_CASE_MM(sws_create_signalled),
+	KUNIT_CASE_MM(sws_inc_signals_reached),
+	KUNIT_CASE_MM(sws_same_value_shared),
+	KUNIT_CASE_MM(sws_wrap),
+	KUNIT_CASE_MM(sws_inc_above_int_max),
+	KUNIT_CASE_MM(sws_close_with_live_fences),
+	KUNIT_CASE_MM(sws_close_wakes_waiter),
+	KUNIT_CASE_MM(sws_deadline),
+	KUNIT_CASE_MM(sws_bad_requests),
+	KUNIT_CASE_MM(sws_create_efault),
+	KUNIT_CASE_MM(sws_info),
+	KUNIT_CASE_MM_SLOW(sws_stress),
 	{}
 };
 

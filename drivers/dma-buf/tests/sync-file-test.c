@@ -1379,6 +1379,21 @@ static void file_info_races_with_signalling(struct kunit *test)
 	KUNIT_EXPECT_GT(test, reads, round);
 }
 
+DEFINE_CASE_MM(merge_two_files)
+DEFINE_CASE_MM(merge_with_itself)
+DEFINE_CASE_MM(merge_terminates_the_name)
+DEFINE_CASE_MM(merge_rejects_bad_arguments)
+DEFINE_CASE_MM(merge_efault_on_result_leaves_nothing)
+DEFINE_CASE_MM(file_info_probe_reports_count)
+DEFINE_CASE_MM(file_info_describes_each_fence)
+DEFINE_CASE_MM(file_info_of_a_single_fence)
+DEFINE_CASE_MM(file_info_at_and_beyond_the_record_limit)
+DEFINE_CASE_MM(file_info_rejects_bad_arguments)
+DEFINE_CASE_MM(set_deadline_reaches_the_provider)
+DEFINE_CASE_MM(set_deadline_reaches_every_member)
+DEFINE_CASE_MM(unknown_commands_get_enotty)
+DEFINE_CASE_MM(file_info_races_with_signalling)
+
 static struct kunit_case sync_file_test_cases[] = {
 	KUNIT_CASE(create_takes_own_reference),
 	KUNIT_CASE(create_of_null_warns),
@@ -1386,24 +1401,24 @@ static struct kunit_case sync_file_test_cases[] = {
 	KUNIT_CASE(get_fence_rejects_other_descriptors),
 	KUNIT_CASE(name_is_made_from_the_fence),
 	KUNIT_CASE(name_survives_freed_provider_names),
-	KUNIT_CASE(merge_two_files),
-	KUNIT_CASE(merge_with_itself),
-	KUNIT_CASE(merge_terminates_the_name),
-	KUNIT_CASE(merge_rejects_bad_arguments),
-	KUNIT_CASE(merge_efault_on_result_leaves_nothing),
-	KUNIT_CASE(file_info_probe_reports_count),
-	KUNIT_CASE(file_info_describes_each_fence),
-	KUNIT_CASE(file_info_of_a_single_fence),
-	KUNIT_CASE(file_info_at_and_beyond_the_record_limit),
-	KUNIT_CASE(file_info_rejects_bad_arguments),
-	KUNIT_CASE(set_deadline_reaches_the_provider),
-	KUNIT_CASE(set_deadline_reaches_every_member),
-	KUNIT_CASE(unknown_commands_get_enotty),
+	KUNIT_CASE_MM(merge_two_files),
+	KUNIT_CASE_MM(merge_with_itself),
+	KUNIT_CASE_MM(merge_terminates_the_name),
+	KUNIT_CASE_MM(merge_rejects_bad_arguments),
+	KUNIT_CASE_MM(merge_efault_on_result_leaves_nothing),
+	KUNIT_CASE_MM(file_info_probe_reports_count),
+	KUNIT_CASE_MM(file_info_describes_each_fence),
+	KUNIT_CASE_MM(file_info_of_a_single_fence),
+	KUNIT_CASE_MM(file_info_at_and_beyond_the_record_limit),
+	KUNIT_CASE_MM(file_info_rejects_bad_arguments),
+	KUNIT_CASE_MM(set_deadline_reaches_the_provider),
+	KUNIT_CASE_MM(set_deadline_reaches_every_member),
+	KUNIT_CASE_MM(unknown_commands_get_enotty),
 	KUNIT_CASE(poll_arms_callback_once_and_wakes),
 	KUNIT_CASE(poll_of_signalled_fence_wakes_at_once),
 	KUNIT_CASE(release_withdraws_pending_callback),
 	KUNIT_CASE(poll_reports_signalled_by_provider),
-	KUNIT_CASE(file_info_races_with_signalling),
+	KUNIT_CASE_MM(file_info_races_with_signalling),
 	{}
 };
 

@@ -136,6 +136,15 @@ static int first_output(int drm, __u32 *crtc, __u32 *connector,
 	if (ioctl(drm, DRM_IOCTL_MODE_GETRESOURCES, &res))
 		return -errno;
 
+	/*
+	 * DRM probes the connector's modes only for a request that asks for
+	 * none (count_modes 0), as libdrm's first call does; without fbdev
+	 * emulation (the arm64 guest) nothing else has probed them.
+	 */
+	memset(&gc, 0, sizeof(gc));
+	gc.connector_id = conns[0];
+	if (ioctl(drm, DRM_IOCTL_MODE_GETCONNECTOR, &gc))
+		return -errno;
 	memset(&gc, 0, sizeof(gc));
 	gc.connector_id = conns[0];
 	gc.count_modes = 64;
