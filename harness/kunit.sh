@@ -12,8 +12,8 @@
 # KUNIT_ARCH=arm64 or i386 runs the same suites on that architecture
 # (issue 14), each in a tree of its own (BUILD/linux-kunit-ARCH, lock
 # BUILD/lock-kunit-ARCH, results in OUT/kunit-ARCH), from a copy of the
-# .kunitconfig without its x86_64-only lines (the AMD GART that gives x86
-# DMA ops of a device's own) plus harness/config/kunit-ARCH.config.
+# .kunitconfig without its x86_64-only lines (PCI and the AMD GART that
+# give x86 DMA ops of a device's own) plus harness/config/kunit-ARCH.config.
 # arm64 is cross-compiled (aarch64-linux-gnu-) and boots qemu-system-
 # aarch64 -M virt; i386 boots qemu-system-i386.
 # usage: [KUNIT_ARCH=arm64|i386] harness/kunit.sh BUILD [prebuild]
@@ -39,7 +39,7 @@ flock "$lock" python3 "$h/prepare.py" tree "$build" linux-kunit$sfx \
 	> "$build/out/kunit$sfx-prepare.log" ||
 	{ cat "$build/out/kunit$sfx-prepare.log"; exit 1; }
 if [ -n "$sfx" ]; then
-	{ grep -vE '^CONFIG_(CPU_SUP_AMD|GART_IOMMU)=' \
+	{ grep -vE '^CONFIG_(PCI|CPU_SUP_AMD|GART_IOMMU)=' \
 		"$tree/drivers/dma-buf/.kunitconfig"
 	  cat "$h/config/kunit-$arch.config"; } > "$build/kunitconfig-$arch.new"
 	# Rewritten only when it changes: kunit.py reconfigures on a change.

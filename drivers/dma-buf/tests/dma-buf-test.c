@@ -1828,16 +1828,26 @@ static struct timp *timp_attach_coherence(struct kunit *test, struct texp *t,
 	return imp;
 }
 
-static void coherent_device_needs_no_sync(struct kunit *test)
+/*
+ * Static, dynamic and core-pinned mappings for devices whose DMA is
+ * @coherent or not: three transfers, a begin and an end each, and one
+ * more pair with interrupts off, from where a driver's completion
+ * interrupt would call it.  A coherent device's calls never synchronise;
+ * a non-coherent one's each do: the CPU's caches are written back for the
+ * device or dropped for the CPU (arch_sync_dma_for_device() and _for_cpu()
+ * through dma-direct).
+ */
+static void check_device_access_syncs(struct kunit *test, bool coherent)
 {
 	struct texp *s = texp_new(test, TEXP_STATIC, 2);
 	struct texp *d = texp_new(test, TEXP_DYNAMIC, 2);
 	struct timp *stat = timp_attach_coherence(test, s, "static", NULL,
-						  true);
+						  coherent);
 	struct timp *dyn = timp_attach_coherence(test, d, "dyn",
-						 &timp_dynamic_ops, true);
+						 &timp_dynamic_ops, coherent);
 	struct timp *pinned = timp_attach_coherence(test, d, "pinned", NULL,
-						    true);
+						    coherent);
+	unsigned int per_call = coherent ? 0 : 1;
 	struct sg_table *s1, *s2, *s3;
 
 	require_no_bouncing(test, stat);
@@ -1851,18 +1861,17 @@ static void coherent_device_needs_no_sync(struct kunit *test)
 	access_every_direction(test, stat, s1);
 	access_every_direction(test, dyn, s2);
 	access_every_direction(test, pinned, s3);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(stat->attach), 6 * per_call);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(dyn->attach), 6 * per_call);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(pinned->attach), 6 * per_call);
 
-	/* Also from where a driver's completion interrupt would call it. */
 	local_irq_disable();
 	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(stat->attach, s1,
 						   DMA_FROM_DEVICE), 0);
 	KUNIT_EXPECT_EQ(test, dma_buf_end_access(stat->attach, s1,
 						 DMA_FROM_DEVICE), 0);
 	local_irq_enable();
-
-	KUNIT_EXPECT_EQ(test, attach_dev_syncs(stat->attach), 0);
-	KUNIT_EXPECT_EQ(test, attach_dev_syncs(dyn->attach), 0);
-	KUNIT_EXPECT_EQ(test, attach_dev_syncs(pinned->attach), 0);
+	KUNIT_EXPECT_EQ(test, attach_dev_syncs(stat->attach), 8 * per_call);
 
 	timp_unmap(stat, s1, DMA_BIDIRECTIONAL);
 	timp_unmap(dyn, s2, DMA_BIDIRECTIONAL);
@@ -1874,59 +1883,16 @@ static void coherent_device_needs_no_sync(struct kunit *test)
 	texp_expect_idle(test, d);
 }
 
+static void coherent_device_needs_no_sync(struct kunit *test)
+{
+	check_device_access_syncs(test, true);
+}
+
 #ifdef KUNIT_DMA_PER_DEVICE_COHERENCE
-/*
- * Where a device's DMA can be non-coherent (arm64), each begin and end
- * call on its mappings synchronises: the CPU's caches are written back
- * for the device or dropped for the CPU (arch_sync_dma_for_device() and
- * _for_cpu() through dma-direct), for static, dynamic and core-pinned
- * mappings alike.
- */
+/* Where a device's DMA can be non-coherent (arm64). */
 static void noncoherent_device_syncs_each_call(struct kunit *test)
 {
-	struct texp *s = texp_new(test, TEXP_STATIC, 2);
-	struct texp *d = texp_new(test, TEXP_DYNAMIC, 2);
-	struct timp *stat = timp_attach_coherence(test, s, "static", NULL,
-						  false);
-	struct timp *dyn = timp_attach_coherence(test, d, "dyn",
-						 &timp_dynamic_ops, false);
-	struct timp *pinned = timp_attach_coherence(test, d, "pinned", NULL,
-						    false);
-	struct sg_table *s1, *s2, *s3;
-
-	require_no_bouncing(test, stat);
-	s1 = timp_map(stat, DMA_BIDIRECTIONAL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(s1));
-	s2 = timp_map(dyn, DMA_BIDIRECTIONAL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(s2));
-	s3 = timp_map(pinned, DMA_BIDIRECTIONAL);
-	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(s3));
-
-	/* Three transfers, a begin and an end each. */
-	access_every_direction(test, stat, s1);
-	access_every_direction(test, dyn, s2);
-	access_every_direction(test, pinned, s3);
-	KUNIT_EXPECT_EQ(test, attach_dev_syncs(stat->attach), 6);
-	KUNIT_EXPECT_EQ(test, attach_dev_syncs(dyn->attach), 6);
-	KUNIT_EXPECT_EQ(test, attach_dev_syncs(pinned->attach), 6);
-
-	/* Also from where a driver's completion interrupt would call it. */
-	local_irq_disable();
-	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(stat->attach, s1,
-						   DMA_FROM_DEVICE), 0);
-	KUNIT_EXPECT_EQ(test, dma_buf_end_access(stat->attach, s1,
-						 DMA_FROM_DEVICE), 0);
-	local_irq_enable();
-	KUNIT_EXPECT_EQ(test, attach_dev_syncs(stat->attach), 8);
-
-	timp_unmap(stat, s1, DMA_BIDIRECTIONAL);
-	timp_unmap(dyn, s2, DMA_BIDIRECTIONAL);
-	timp_unmap(pinned, s3, DMA_BIDIRECTIONAL);
-	timp_detach(stat);
-	timp_detach(dyn);
-	timp_detach(pinned);
-	texp_expect_idle(test, s);
-	texp_expect_idle(test, d);
+	check_device_access_syncs(test, false);
 }
 #endif
 
