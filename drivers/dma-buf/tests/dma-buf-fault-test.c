@@ -890,7 +890,7 @@ static void export_enomem_at_every_allocation(struct kunit *test)
 			t->put_done = false;
 		}
 		/* A failed export leaves no buffer to release. */
-		flush_delayed_fput();
+		fput_settle(module_refcount(THIS_MODULE) == mod_refs);
 		KUNIT_EXPECT_EQ(test, atomic_read(&t->release_calls), releases);
 		KUNIT_EXPECT_EQ(test, module_refcount(THIS_MODULE), mod_refs);
 	}
@@ -1101,10 +1101,10 @@ static void sync_file_create_enomem_at_every_allocation(struct kunit *test)
 		sw.left = fault_disarm();
 		if (sweep_note(test, &sw, sync_file ? 0 : -ENOMEM)) {
 			KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 2);
-			fput(sync_file->file);
+			fput_now(sync_file->file);
 		}
-		flush_delayed_fput();
 		/* Back to the managed reference alone. */
+		fput_settle(kref_read(&fence->refcount) == 1);
 		KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 1);
 	}
 	sweep_done(test, &sw);
@@ -1132,8 +1132,9 @@ static void sync_file_merge_enomem_at_every_allocation(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, kref_read(&a->refcount), 3);
 			close_fd(m.fence);
 		}
-		flush_delayed_fput();
 		/* No descriptor and no reference left behind. */
+		fput_settle(kref_read(&a->refcount) == 2 &&
+			    kref_read(&b->refcount) == 2);
 		KUNIT_EXPECT_EQ(test, sf_next_fd(), next);
 		KUNIT_EXPECT_EQ(test, kref_read(&a->refcount), 2);
 		KUNIT_EXPECT_EQ(test, kref_read(&b->refcount), 2);

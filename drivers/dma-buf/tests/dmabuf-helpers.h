@@ -23,6 +23,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/err.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/iosys-map.h>
@@ -53,6 +54,71 @@ static inline bool attach_core_pinned(struct dma_buf_attachment *attach)
 
 /* Longest wait for the deferred final fput() of a buffer, in ms. */
 #define TEXP_RELEASE_WAIT_MS	5000
+
+/**
+ * fput_settle() - wait until deferred file releases make a condition true
+ * @cond: an expression over state that the releases change
+ *
+ * A kernel thread's final fput() queues the file for a shared worker, and
+ * flush_delayed_fput() runs only the files that worker has not taken yet:
+ * a release the worker began on another CPU may still be running when it
+ * returns. Use this after code under test dropped a file itself; a case
+ * that drops its own file uses __fput_sync() and needs no wait.
+ *
+ * Context: Process context, no locks held; sleeps.
+ * Return: the value of @cond when it became true, or after
+ * %TEXP_RELEASE_WAIT_MS of polling.
+ */
+#define fput_settle(cond)						\
+({									\
+	unsigned int __waited = 0;					\
+	bool __met;							\
+									\
+	flush_delayed_fput();						\
+	for (;;) {							\
+		__met = (cond);						\
+		if (__met || __waited >= TEXP_RELEASE_WAIT_MS)		\
+			break;						\
+		msleep(20);						\
+		__waited += 20;						\
+	}								\
+	__met;								\
+})
+
+/**
+ * fput_now() - drop a file reference; a final release runs before returning
+ * @file: the file
+ *
+ * fput() from a kernel thread defers the release to a worker; a case that
+ * checks what the release did drops its file with this instead.
+ *
+ * Context: Process context, no locks held; may sleep.
+ */
+static inline void fput_now(struct file *file)
+{
+	__fput_sync(file);
+}
+
+/**
+ * close_fd_now() - close a descriptor of the case's table synchronously
+ * @fd: the descriptor
+ *
+ * Like close_fd(), but the file's release has run when this returns if the
+ * descriptor held its last reference.
+ *
+ * Context: Process context, no locks held; may sleep.
+ * Return: 0, or -EBADF when @fd is not open.
+ */
+static inline int close_fd_now(unsigned int fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return -EBADF;
+	close_fd(fd);
+	__fput_sync(file);
+	return 0;
+}
 
 /**
  * enum texp_kind - which callbacks a test exporter offers
@@ -555,16 +621,7 @@ static inline void texp_free(struct texp *t)
  */
 static inline bool texp_wait_released(struct texp *t, int calls)
 {
-	unsigned int waited = 0;
-
-	flush_delayed_fput();
-	while (atomic_read(&t->release_calls) < calls) {
-		if (waited >= TEXP_RELEASE_WAIT_MS)
-			return false;
-		msleep(20);
-		waited += 20;
-	}
-	return true;
+	return fput_settle(atomic_read(&t->release_calls) >= calls);
 }
 
 /*
@@ -684,9 +741,11 @@ static inline struct texp *texp_new(struct kunit *test, enum texp_kind kind,
  */
 static inline int texp_put(struct texp *t)
 {
+	int before = atomic_read(&t->release_calls);
+
 	t->put_done = true;
 	dma_buf_put(t->dmabuf);
-	texp_wait_released(t, 1);
+	texp_wait_released(t, before + 1);
 	return atomic_read(&t->release_calls);
 }
 

@@ -690,10 +690,7 @@ static void dma_buf_import_through_merging_layer(struct kunit *test)
 detach:
 	dma_buf_detach(dmabuf, attach);
 	dma_buf_put(dmabuf);
-	flush_delayed_fput();
-	for (i = 0; !atomic_read(&e->released) && i < TEXP_RELEASE_WAIT_MS;
-	     i += 20)
-		msleep(20);
+	fput_settle(atomic_read(&e->released));
 	KUNIT_EXPECT_EQ(test, atomic_read(&e->released), 1);
 }
 

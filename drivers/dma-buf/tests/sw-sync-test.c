@@ -130,20 +130,15 @@ static struct sync_timeline *sws_timeline(struct file *tl)
 	return tl->private_data;
 }
 
-/*
- * Files put by a kernel thread are released by a work item; flush it so the
- * release has happened when this returns.
- */
+/* Drop a file or close a descriptor; a final release has run on return. */
 static void sws_close_file(struct file *file)
 {
-	fput(file);
-	flush_delayed_fput();
+	fput_now(file);
 }
 
 static void sws_close_fd(int fd)
 {
-	close_fd(fd);
-	flush_delayed_fput();
+	close_fd_now(fd);
 }
 
 static long sws_ioctl(struct file *tl, unsigned int cmd, void __user *arg)
@@ -765,7 +760,7 @@ static void sws_create_efault(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sws_next_fd(test), next);
 
 	/* The point existed for a moment; it must be gone again. */
-	flush_delayed_fput();
+	fput_settle(!sws_pending(obj) && sws_timeline_refs(obj) == 1);
 	KUNIT_EXPECT_EQ(test, sws_pending(obj), 0);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 1);
 	sws_close_file(tl);

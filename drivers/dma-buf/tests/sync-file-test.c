@@ -130,8 +130,8 @@ static struct sync_file *sft_sync_file(struct kunit *test,
 /* Drop a file from sft_sync_file() now and wait for its release. */
 static void sft_drop(struct kunit *test, struct sync_file *sync_file)
 {
-	kunit_release_action(test, sft_fput, sync_file->file);
-	flush_delayed_fput();
+	kunit_remove_action(test, sft_fput, sync_file->file);
+	fput_now(sync_file->file);
 }
 
 /* Closes a descriptor of the test thread's table when the case ends. */
@@ -151,8 +151,8 @@ static void sft_own_fd(struct kunit *test, int fd)
 /* Close a descriptor handed to sft_own_fd() now; wait for the release. */
 static void sft_close(struct kunit *test, int fd)
 {
-	kunit_release_action(test, sft_close_action, (void *)(uintptr_t)fd);
-	flush_delayed_fput();
+	kunit_remove_action(test, sft_close_action, (void *)(uintptr_t)fd);
+	close_fd_now(fd);
 }
 
 /* Install @file as a new close-on-exec descriptor owned by the case. */
@@ -430,8 +430,7 @@ static void create_takes_own_reference(struct kunit *test)
 			    (void *)compat_ptr_ioctl);
 
 	/* The caller's reference is untouched by the file's release. */
-	fput(file);
-	flush_delayed_fput();
+	fput_now(file);
 	KUNIT_EXPECT_EQ(test, sft_refs(fence), 1);
 }
 
@@ -684,8 +683,9 @@ static void sft_expect_merge_fails(struct kunit *test, int fd,
 	int next = sft_next_fd();
 
 	KUNIT_EXPECT_EQ(test, sft_ioctl_fd(fd, SYNC_IOC_MERGE, arg), err);
-	flush_delayed_fput();
 	KUNIT_EXPECT_EQ(test, sft_next_fd(), next);
+	/* A merged file made before the failure is released by a worker. */
+	fput_settle(sft_refs(a) == refs);
 	KUNIT_EXPECT_EQ(test, sft_refs(a), refs);
 }
 

@@ -219,16 +219,7 @@ static const struct dma_buf_ops plain_ops = VEXP_BUF_OPS(NULL);
  */
 static bool vexp_wait_released(struct vexp *v)
 {
-	unsigned int waited = 0;
-
-	flush_delayed_fput();
-	while (!atomic_read(&v->release_calls)) {
-		if (waited >= TEXP_RELEASE_WAIT_MS)
-			return false;
-		msleep(20);
-		waited += 20;
-	}
-	return true;
+	return fput_settle(atomic_read(&v->release_calls) != 0);
 }
 
 /*
