@@ -5,10 +5,11 @@
 # prepared tree that is never built in place (kunit.py builds out of
 # tree, in its .kunit directory).  Its KTAP summary is judged like a boot:
 # OUT/kunit/result counts passed, failed and skipped cases.
-# With "prebuild", only start `kunit.py build --jobs=1` in the background
-# and return: make check does so before the sync boot, whose single vCPU
-# leaves a core idle for minutes; the run later waits for that build
-# (BUILD/lock-kunit) and finds the kernel built.
+# With "prebuild", only start `kunit.py build --jobs=2` at nice 10 in the
+# background and return: make check does so first of all, so that the
+# build takes the CPU time its other steps leave idle (lint's serial
+# parts, the single vCPU of the sync boot); the run later waits for that
+# build (BUILD/lock-kunit) and finds the kernel built.
 # KUNIT_ARCH=arm64 or i386 runs the same suites on that architecture
 # (issue 14), each in a tree of its own (BUILD/linux-kunit-ARCH, lock
 # BUILD/lock-kunit-ARCH, results in OUT/kunit-ARCH), from a copy of the
@@ -58,11 +59,9 @@ export PATH="/usr/lib/ccache:$PATH"
 x=/usr/local/lib/dmabuf-harness/cross
 [ "$arch" = arm64 ] && export PATH="$x/ccache:$x/bin:$PATH"
 if [ "${2:-}" = prebuild ]; then
-	# The x86_64 kernel builds on one core; another architecture's,
-	# started at the same time, on both at nice 10: it takes what the
-	# boots and the x86_64 build leave idle, and no boot waits for it.
-	jobs=1 prio=0
-	[ "$arch" = x86_64 ] || { jobs=2; prio=10; }
+	# On both cores at nice 10: it takes what make check's other steps
+	# leave idle, and none of them waits for it.
+	jobs=2 prio=10
 	echo "kunit: building the $arch KUnit kernel in the background ($jobs jobs, nice $prio)"
 	(cd "$tree" && exec flock "$lock" nice -n $prio \
 		./tools/testing/kunit/kunit.py build "${kcfg[@]}" --jobs=$jobs) \
