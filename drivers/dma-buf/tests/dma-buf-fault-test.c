@@ -1101,7 +1101,7 @@ static void sync_file_create_enomem_at_every_allocation(struct kunit *test)
 		sw.left = fault_disarm();
 		if (sweep_note(test, &sw, sync_file ? 0 : -ENOMEM)) {
 			KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 2);
-			fput_now(sync_file->file);
+			__fput_sync(sync_file->file);
 		}
 		/* Back to the managed reference alone. */
 		fput_settle(kref_read(&fence->refcount) == 1);

@@ -86,25 +86,12 @@ static inline bool attach_core_pinned(struct dma_buf_attachment *attach)
 })
 
 /**
- * fput_now() - drop a file reference; a final release runs before returning
- * @file: the file
- *
- * fput() from a kernel thread defers the release to a worker; a case that
- * checks what the release did drops its file with this instead.
- *
- * Context: Process context, no locks held; may sleep.
- */
-static inline void fput_now(struct file *file)
-{
-	__fput_sync(file);
-}
-
-/**
  * close_fd_now() - close a descriptor of the case's table synchronously
  * @fd: the descriptor
  *
  * Like close_fd(), but the file's release has run when this returns if the
- * descriptor held its last reference.
+ * descriptor held its last reference: a kernel thread's fput() would hand
+ * it to a worker, so this ends with __fput_sync().
  *
  * Context: Process context, no locks held; may sleep.
  * Return: 0, or -EBADF when @fd is not open.

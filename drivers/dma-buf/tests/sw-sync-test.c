@@ -133,7 +133,7 @@ static struct sync_timeline *sws_timeline(struct file *tl)
 /* Drop a file or close a descriptor; a final release has run on return. */
 static void sws_close_file(struct file *file)
 {
-	fput_now(file);
+	__fput_sync(file);
 }
 
 static void sws_close_fd(int fd)

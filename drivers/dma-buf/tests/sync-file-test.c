@@ -131,7 +131,7 @@ static struct sync_file *sft_sync_file(struct kunit *test,
 static void sft_drop(struct kunit *test, struct sync_file *sync_file)
 {
 	kunit_remove_action(test, sft_fput, sync_file->file);
-	fput_now(sync_file->file);
+	__fput_sync(sync_file->file);
 }
 
 /* Closes a descriptor of the test thread's table when the case ends. */
@@ -430,7 +430,7 @@ static void create_takes_own_reference(struct kunit *test)
 			    (void *)compat_ptr_ioctl);
 
 	/* The caller's reference is untouched by the file's release. */
-	fput_now(file);
+	__fput_sync(file);
 	KUNIT_EXPECT_EQ(test, sft_refs(fence), 1);
 }
 
