@@ -51,7 +51,7 @@ if [ -n "$sfx" ]; then
 	fi
 fi
 # ccache as harness/kmake sets it up, so that a rebuild is quick.
-export CCACHE_BASEDIR="$tree" CCACHE_NOHASHDIR=1
+export CCACHE_BASEDIR="$tree" CCACHE_NOHASHDIR=1 CCACHE_DEPEND=1
 export KBUILD_BUILD_TIMESTAMP="2024-11-17 00:00 UTC"
 export KBUILD_BUILD_USER=dmabuf KBUILD_BUILD_HOST=harness
 export PATH="/usr/lib/ccache:$PATH"
