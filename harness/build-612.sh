@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Build the UNMODIFIED 6.12 base kernel for the oracle boot: a copy of the
-# base tree in BUILD/linux-612 (nothing of ours laid over it), configured
-# from the same fragments as our guest, minus the options that only our
-# Kconfig knows (our KUnit suites and test modules).  Same kmake settings,
-# so that every file our overlay does not touch is a ccache hit.
+# base tree in BUILD/linux-612 (no file of ours laid over it; its Kconfig
+# only declares the options that our KUnit suites and test modules add,
+# which no file of the base reads), configured from the same fragments as
+# our guest.  Same kmake settings, so that every file our overlay does not
+# touch is a ccache hit.  Only bzImage: the oracle loads no module.
 # With nodebug, the base kernel of make bench instead: BUILD/linux-612-nodebug
 # from guest.config and harness/config/nodebug.config, no debug.config.
 # usage: harness/build-612.sh BUILD [nodebug]
@@ -26,21 +27,39 @@ if [ ! -f "$tree/.base-copied" ]; then
 fi
 frags="$h/config/guest.config $h/config/debug.config"
 [ -n "$variant" ] && frags="$h/config/guest.config $h/config/nodebug.config"
-# The options the base tree's Kconfig files define.
+# The options the base tree's Kconfig files define (Kconfig.harness, below,
+# left out).
 known=$build/612-kconfig-symbols
-[ -s "$known" ] || find "$tree" -name 'Kconfig*' -type f -print0 |
+[ -s "$known" ] || find "$tree" -name 'Kconfig*' ! -name Kconfig.harness \
+	-type f -print0 |
 	xargs -0 grep -hoE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
 	awk '{ print "CONFIG_" $2 }' | sort -u > "$known"
 frag=$build/612$variant.config
-cat $frags | grep -E '^CONFIG_[A-Z0-9_]+=' |
-	while IFS= read -r line; do
-		grep -qx "${line%%=*}" "$known" && echo "$line"
-	done > "$frag"
-dropped=$(cat $frags | grep -cE '^CONFIG_[A-Z0-9_]+=' || true)
-dropped=$((dropped - $(wc -l < "$frag")))
+cat $frags | grep -E '^CONFIG_[A-Z0-9_]+=' > "$frag"
+# The fragments' options that only our tree knows (our test modules) are
+# declared in the copy's Kconfig.harness: no file of the base reads them,
+# and the base's include/generated/autoconf.h is then our guest's, so that
+# ccache's direct mode (which hashes that header) shares every object our
+# overlay does not touch.  Only y and m can be declared this way.
+unknown=$(while IFS= read -r line; do
+	grep -qx "${line%%=*}" "$known" || echo "$line"
+done < "$frag")
+printf '%s\n' "$unknown" | grep -vE '^$|=[ymn]$' &&
+	{ echo "build-612: options of ours with values Kconfig.harness cannot declare" >&2; exit 1; }
+printf '%s\n' "$unknown" | grep -E '=[ym]$' | sed 's/^CONFIG_//; s/=.*//' |
+	while read -r sym; do
+		printf 'config %s\n\ttristate "%s (declared for the harness; unused)"\n\n' \
+			"$sym" "$sym"
+	done > "$tree/Kconfig.harness.new"
+cmp -s "$tree/Kconfig.harness.new" "$tree/Kconfig.harness" 2>/dev/null &&
+	rm "$tree/Kconfig.harness.new" ||
+	mv "$tree/Kconfig.harness.new" "$tree/Kconfig.harness"
+grep -qx 'source "Kconfig.harness"' "$tree/Kconfig" ||
+	printf '\nsource "Kconfig.harness"\n' >> "$tree/Kconfig"
+declared=$(grep -c '^config' "$tree/Kconfig.harness" || true)
 stamp=$(cat "$frag" | sha1sum | cut -c1-40)
 if [ ! -f "$tree/.config" ] || [ "$(cat "$tree/.dmabuf-config" 2>/dev/null)" != "$stamp" ]; then
-	echo "build-612: configuring (tinyconfig + the fragments, $dropped options only our tree knows dropped)"
+	echo "build-612: configuring (tinyconfig + the fragments; $declared options of ours declared in Kconfig.harness)"
 	"$h/kmake" "$build" -s tinyconfig >/dev/null
 	(cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -m -Q .config "$frag" >/dev/null)
 	"$h/kmake" "$build" -s olddefconfig >/dev/null
@@ -63,7 +82,7 @@ fi
 echo "build-612: compiling the base kernel (warm ccache: about 4 min from a fresh copy; seconds when nothing changed)"
 start=$(date +%s)
 log=$build/build-612$variant.log
-"$h/kmake" "$build" bzImage modules > "$log" 2>&1 &
+"$h/kmake" "$build" bzImage > "$log" 2>&1 &
 pid=$!
 while kill -0 $pid 2>/dev/null; do
 	sleep 30
