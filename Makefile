@@ -23,7 +23,7 @@ ORACLE_LIMIT ?= 900
 .PHONY: all run check shell deps base kernel initramfs boot-test boot-bounce \
 	boot-lockdep boot-lockdep-access boot-drm boot-sync boot-upstream boot-demo boot-dev lint report clean \
 	kunit kunit-prebuild docs \
-	kernel-612 initramfs-612 boot-oracle
+	kernel-612 initramfs-612 boot-oracle oracle-prebuild
 .PHONY: fuzz boot-fuzz fuzz-long check-full
 
 all: kernel initramfs
@@ -81,6 +81,19 @@ initramfs-612: kernel-612
 	@s=$$(date +%s); $(H)/build-initramfs.sh $(BUILD) 612 && \
 		echo "oracle: initramfs-612 $$(( $$(date +%s) - s )) s" \
 		> $(OUT)/oracle-time-2
+
+# make check starts the base kernel's build in the background as soon as
+# our guest kernel is built (every object our overlay does not touch is
+# then a ccache hit), at nice 10 like the KUnit kernels: the single-vCPU
+# sync boot leaves a core for it.  kernel-612 then waits for it on
+# BUILD/lock-612 and finds nothing left to do (or reports its failure).
+oracle-prebuild: kernel
+	@mkdir -p $(OUT)
+	@echo "oracle: building the base kernel in the background (nice 10)"
+	@(s=$$(date +%s); nice -n 10 $(H)/build-612.sh $(BUILD) && \
+		echo "oracle: base kernel built in the background in" \
+		"$$(( $$(date +%s) - s )) s") \
+		> $(OUT)/oracle-prebuild.log 2>&1 < /dev/null &
 
 boot-oracle: initramfs-612
 	@rm -rf $(OUT)/oracle
@@ -194,7 +207,7 @@ docs: base
 check: lint boot-test boot-lockdep \
 	boot-lockdep-access boot-drm boot-bounce boot-sync boot-upstream \
 	boot-demo boot-oracle kunit kunit-arm64 report
-check: kunit-prebuild kunit-arm64-prebuild boot-fuzz
+check: kunit-prebuild kunit-arm64-prebuild oracle-prebuild boot-fuzz
 	@echo "== verdict =="
 	@rc=0; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/test test || rc=1; \
@@ -211,6 +224,7 @@ check: kunit-prebuild kunit-arm64-prebuild boot-fuzz
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/oracle oracle || rc=1; \
 	python3 $(H)/check-log.py boot $(BUILD) $(OUT)/fuzz-check fuzz || rc=1; \
 	cat $(OUT)/oracle-time-[123] 2>/dev/null; \
+	tail -n 1 $(OUT)/oracle-prebuild.log 2>/dev/null; \
 	python3 $(H)/check-log.py sum $(OUT)/lint $(OUT)/test $(OUT)/lockdep \
 		$(OUT)/lockdep-access $(OUT)/drm $(OUT)/bounce $(OUT)/sync \
 		$(OUT)/upstream $(OUT)/demo-check $(OUT)/oracle \
