@@ -48,7 +48,10 @@ if [ "$mode" = shell ] || { [ "$mode" = demo ] && [ -z "${TO_FILE:-}" ]; }; then
 	# TO_FILE=1 keeps a demo's console in OUT/console.log (make check).
 	serial=(-serial mon:stdio -serial "file:$out/user.log")
 fi
-qemu=(qemu-system-x86_64 -machine q35 -cpu max
+# qboot (QEMU's own minimal firmware, as kunit.py uses it): the guest has
+# no ACPI, and SeaBIOS's MP table names only the boot CPU; qboot's names
+# every vCPU.
+qemu=(qemu-system-x86_64 -machine q35 -bios qboot.rom -cpu max
       -kernel "${KERNEL:-$build/linux/arch/x86/boot/bzImage}")
 if [ "${KARCH:-}" = arm64 ]; then
 	qemu=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on
