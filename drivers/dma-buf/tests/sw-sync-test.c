@@ -38,13 +38,14 @@
  *	int fd = sws_create(test, tl, 5);
  *
  *	sws_inc(test, tl, 5);		// the fence behind fd signals
- *	sws_close_fd(fd);
- *	sws_close_file(tl);
+ *	close_fd_now(fd);
+ *	__fput_sync(tl);
  *
- * Files closed by a kernel thread are released from a work item, so the
- * helpers flush that work; fence memory and the timeline references it
- * holds go away one RCU grace period after the last put, so reference
- * counts are read after rcu_barrier().
+ * A kernel thread's last fput() would release the file from a work item,
+ * so the cases drop files with __fput_sync() and descriptors with
+ * close_fd_now(), whose release has run on return. Fence memory and the
+ * timeline references it holds go away one RCU grace period after the
+ * last put, so reference counts are read after rcu_barrier().
  */
 
 /* The ioctl ABI, kept private by sw_sync.c just as in upstream. */
@@ -128,17 +129,6 @@ static struct file *sws_open_timeline(struct kunit *test)
 static struct sync_timeline *sws_timeline(struct file *tl)
 {
 	return tl->private_data;
-}
-
-/* Drop a file or close a descriptor; a final release has run on return. */
-static void sws_close_file(struct file *file)
-{
-	__fput_sync(file);
-}
-
-static void sws_close_fd(int fd)
-{
-	close_fd_now(fd);
 }
 
 static long sws_ioctl(struct file *tl, unsigned int cmd, void __user *arg)
@@ -256,7 +246,7 @@ static int sws_info_fill(struct vfsmount *mnt, char *buf)
 		if (n > 0)
 			len += n;
 	} while (n > 0 && len < SWS_INFO_SIZE - 1);
-	sws_close_file(info);
+	__fput_sync(info);
 	buf[len] = '\0';
 	return n < 0 ? n : 0;
 }
@@ -320,12 +310,12 @@ static void sws_create_signalled(struct kunit *test)
 
 	dma_fence_put(f0);
 	dma_fence_put(f3);
-	sws_close_fd(fd0);
+	close_fd_now(fd0);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 2);
-	sws_close_fd(fd3);
+	close_fd_now(fd3);
 	KUNIT_EXPECT_EQ(test, sws_pending(obj), 0);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 1);
-	sws_close_file(tl);
+	__fput_sync(tl);
 }
 
 /* INC signals exactly the points it reaches, in order. */
@@ -373,10 +363,10 @@ static void sws_inc_signals_reached(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, dma_fence_get_status(f[i]), 1);
 		KUNIT_EXPECT_EQ(test, kref_read(&f[i]->refcount), 2);
 		dma_fence_put(f[i]);
-		sws_close_fd(fd[i]);
+		close_fd_now(fd[i]);
 	}
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 1);
-	sws_close_file(tl);
+	__fput_sync(tl);
 }
 
 /* Two requests for the same pending value share one fence. */
@@ -407,12 +397,12 @@ static void sws_same_value_shared(struct kunit *test)
 	dma_fence_put(b);
 	dma_fence_put(c);
 	dma_fence_put(d);
-	sws_close_fd(fd_a);
-	sws_close_fd(fd_b);
-	sws_close_fd(fd_c);
-	sws_close_fd(fd_d);
+	close_fd_now(fd_a);
+	close_fd_now(fd_b);
+	close_fd_now(fd_c);
+	close_fd_now(fd_d);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 1);
-	sws_close_file(tl);
+	__fput_sync(tl);
 }
 
 /* Values and points wrap around 2^32 as 32-bit sequence numbers do. */
@@ -471,10 +461,10 @@ static void sws_wrap(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(values); i++) {
 		KUNIT_EXPECT_EQ(test, dma_fence_get_status(f[i]), 1);
 		dma_fence_put(f[i]);
-		sws_close_fd(fd[i]);
+		close_fd_now(fd[i]);
 	}
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 1);
-	sws_close_file(tl);
+	__fput_sync(tl);
 }
 
 /*
@@ -500,10 +490,10 @@ static void sws_inc_above_int_max(struct kunit *test)
 
 	dma_fence_put(lo);
 	dma_fence_put(hi);
-	sws_close_fd(fd_lo);
-	sws_close_fd(fd_hi);
+	close_fd_now(fd_lo);
+	close_fd_now(fd_hi);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 1);
-	sws_close_file(tl);
+	__fput_sync(tl);
 }
 
 /* Closing the timeline fails pending fences; they stay usable. */
@@ -523,13 +513,13 @@ static void sws_close_with_live_fences(struct kunit *test)
 	f1 = sws_fence(test, fd1);
 	f2 = sws_fence(test, fd2);
 	f0 = sws_fence(test, fd0);
-	sws_close_fd(fd1);
-	sws_close_fd(fd2);
-	sws_close_fd(fd0);
+	close_fd_now(fd1);
+	close_fd_now(fd2);
+	close_fd_now(fd0);
 	KUNIT_EXPECT_EQ(test, kref_read(&f1->refcount), 1);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 4);
 
-	sws_close_file(tl);
+	__fput_sync(tl);
 
 	KUNIT_EXPECT_TRUE(test, sws_signalled(f1));
 	KUNIT_EXPECT_TRUE(test, sws_signalled(f2));
@@ -603,7 +593,7 @@ static void sws_close_wakes_waiter(struct kunit *test)
 	struct dma_fence *fence = sws_fence(test, fd);
 	unsigned int i;
 
-	sws_close_fd(fd);
+	close_fd_now(fd);
 	for (i = 0; i < ARRAY_SIZE(w); i++) {
 		w[i].fence = fence;
 		w[i].intr = i;
@@ -617,7 +607,7 @@ static void sws_close_wakes_waiter(struct kunit *test)
 	msleep(20);
 	KUNIT_EXPECT_FALSE(test, sws_signalled(fence));
 
-	sws_close_file(tl);
+	__fput_sync(tl);
 	for (i = 0; i < ARRAY_SIZE(w); i++) {
 		fence_job_finish(&job[i]);
 		KUNIT_EXPECT_GT(test, w[i].ret, 0);
@@ -698,13 +688,13 @@ static void sws_deadline(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kref_read(&fence->refcount), 2);
 
 	dma_fence_put(fence);
-	sws_close_fd(fd);
-	sws_close_fd(fd_other);
-	sws_close_fd(fd_stub);
+	close_fd_now(fd);
+	close_fd_now(fd_other);
+	close_fd_now(fd_stub);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(sws_timeline(tl)), 1);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(sws_timeline(other)), 1);
-	sws_close_file(other);
-	sws_close_file(tl);
+	__fput_sync(other);
+	__fput_sync(tl);
 }
 
 /* Bad pointers and commands: exact errnos, nothing left behind. */
@@ -724,7 +714,7 @@ static void sws_bad_requests(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, obj->value, 0);
 	KUNIT_EXPECT_EQ(test, sws_next_fd(test), next);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 1);
-	sws_close_file(tl);
+	__fput_sync(tl);
 }
 
 /*
@@ -763,7 +753,7 @@ static void sws_create_efault(struct kunit *test)
 	fput_settle(!sws_pending(obj) && sws_timeline_refs(obj) == 1);
 	KUNIT_EXPECT_EQ(test, sws_pending(obj), 0);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 1);
-	sws_close_file(tl);
+	__fput_sync(tl);
 }
 
 /* The content of sync/info follows the timeline. */
@@ -798,10 +788,10 @@ static void sws_info(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, strstr(info, expect));
 	KUNIT_EXPECT_NULL(test, strstr(info, "fence active: 5"));
 
-	sws_close_fd(fd2);
-	sws_close_fd(fd5);
-	sws_close_fd(fd7);
-	sws_close_file(tl);
+	close_fd_now(fd2);
+	close_fd_now(fd5);
+	close_fd_now(fd7);
+	__fput_sync(tl);
 	info = sws_read_info(test);
 	snprintf(expect, sizeof(expect), "%s: 5\n\n", comm);
 	KUNIT_EXPECT_NOT_NULL(test, strstr(info, expect));
@@ -897,12 +887,12 @@ static void sws_stress(struct kunit *test)
 		int fd = sws_create(test, st.tl, ahead);
 		int fd2 = sws_create(test, tl2, 1);
 
-		sws_close_fd(fd);
+		close_fd_now(fd);
 		if (i & 1)
-			sws_close_file(tl2);
-		sws_close_fd(fd2);
+			__fput_sync(tl2);
+		close_fd_now(fd2);
 		if (!(i & 1))
-			sws_close_file(tl2);
+			__fput_sync(tl2);
 	}
 
 	atomic_set(&st.stop, 1);
@@ -912,7 +902,7 @@ static void sws_stress(struct kunit *test)
 	KUNIT_EXPECT_GT(test, st.reads, 0);
 	KUNIT_EXPECT_EQ(test, sws_pending(obj), 0);
 	KUNIT_EXPECT_EQ(test, sws_timeline_refs(obj), 1);
-	sws_close_file(st.tl);
+	__fput_sync(st.tl);
 }
 
 DEFINE_CASE_MM(sws_create_signalled)
